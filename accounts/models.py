@@ -1,0 +1,126 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scope import Role, scope_of
+
+__all__ = ["Role", "SecurityEvent", "User"]
+
+
+class User(AbstractUser):
+    """A person who logs in. The role decides what they may do; the region (or, for cadres and
+    coordinators, the cadre record and the unit) decides what they may see."""
+
+    role = models.CharField(
+        _("角色"), max_length=20, choices=Role.choices, default=Role.TOWNSHIP_STAFF
+    )
+    region = models.ForeignKey(
+        "villages.Region",
+        verbose_name=_("管辖区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text=_("用户可查看该区划及其下级的全部数据。"),
+    )
+    unit = models.ForeignKey(
+        "pairing.Unit",
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+    )
+    cadre = models.OneToOneField(
+        "cadres.Cadre",
+        verbose_name=_("对应干部"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    must_change_password = models.BooleanField(
+        _("首次登录须修改密码"),
+        default=False,
+        help_text=_("管理员创建或重置的账户在首次登录时必须修改密码。"),
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+    @property
+    def scope(self):
+        return scope_of(self)
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.role == Role.REVIEWER or self.is_admin
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def can_enter_work(self) -> bool:
+        """Township staff and cadres enter visits and activities; administrators may too."""
+        return self.role in {Role.TOWNSHIP_STAFF, Role.CADRE} or self.is_admin
+
+    @property
+    def can_view_full_id(self) -> bool:
+        """Full ID numbers are for reviewers and administrators; everyone else sees them masked."""
+        return self.is_reviewer
+
+
+class SecurityEvent(models.Model):
+    """The security log (等级保护 audit): append-only, kept SECURITY_LOG_KEEP_DAYS days."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("登录成功")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOGOUT = "logout", _("退出登录")
+        LOCKOUT = "lockout", _("账户锁定")
+        UNLOCK = "unlock", _("解除锁定")
+        EXPORT = "export", _("导出")
+        DOWNLOAD = "download", _("下载")
+        IMPORT = "import", _("导入")
+        FULL_ID_VIEW = "full_id_view", _("查看完整身份证号")
+        USER_CHANGE = "user_change", _("用户、角色或范围变更")
+        PASSWORD_CHANGE = "password_change", _("修改密码")
+        THRESHOLD_CHANGE = "threshold_change", _("指标阈值变更")
+        DRAW_VOIDED = "draw_voided", _("抽查作废")
+        TOKEN = "token", _("接口令牌签发或吊销")
+
+    kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    region_code = models.CharField(_("区划代码"), max_length=15, blank=True)
+    rows = models.PositiveIntegerField(_("行数"), null=True, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("安全日志")
+        verbose_name_plural = _("安全日志")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "created_at"], name="security_kind_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username}"
