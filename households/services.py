@@ -1,0 +1,395 @@
+"""Writes for households and visits. The browser form and the API endpoint both call these, so
+the rules (scope, credited visits, duplicates, the edit window) cannot drift apart.
+
+A visit counts toward the indicators only when it is credible (issue #3, "Credited visits"):
+- its date is not in the future (refused outright) and not before the household's pairing began;
+- at most one visit per helper, household and day counts (a database constraint holds it);
+- a photo whose EXIF capture time is more than a day from the visit date, or coordinates
+  farther than VISIT_MAX_DISTANCE_METRES from the village, hold the visit for a reviewer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from accounts.permissions import can_edit_entry
+from households.models import (
+    CreditStatus,
+    Household,
+    HouseholdPairing,
+    Measure,
+    Visit,
+    VisitKind,
+    VisitPhoto,
+)
+
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
+EXIF_DATETIME_ORIGINAL = 36867
+EXIF_DATETIME = 306
+EXIF_IFD = 0x8769
+
+
+def _ensure_visible(model, user, obj) -> None:
+    """A write outside the user's scope changes nothing: it is answered as 'not found'."""
+    if obj is None:
+        return
+    if not model.objects.visible_to(user).filter(pk=obj.pk).exists():
+        raise Http404
+
+
+@dataclass
+class CheckedPhoto:
+    upload: object
+    taken_at: datetime.datetime | None
+
+
+def photo_check(upload) -> CheckedPhoto:
+    """An uploaded photo: an image, within the size limit, with its EXIF capture time if any."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("照片“%(name)s”超过 %(mb)d MB，请压缩后再上传。")
+            % {"name": upload.name, "mb": limit // (1024 * 1024)},
+            code="photo_too_large",
+        )
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:
+            image_format = image.format
+            exif = image.getexif()
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(
+            _("文件“%(name)s”不是有效的图片，只能上传 JPG、PNG 或 WEBP 照片。")
+            % {"name": upload.name},
+            code="not_an_image",
+        ) from exc
+    finally:
+        upload.seek(0)
+    if image_format not in ALLOWED_IMAGE_FORMATS:
+        raise ValidationError(
+            _("文件“%(name)s”的格式（%(fmt)s）不受支持，只能上传 JPG、PNG 或 WEBP 照片。")
+            % {"name": upload.name, "fmt": image_format},
+            code="bad_image_format",
+        )
+    return CheckedPhoto(upload=upload, taken_at=_exif_taken_at(exif))
+
+
+def _exif_taken_at(exif) -> datetime.datetime | None:
+    raw = None
+    try:
+        raw = exif.get_ifd(EXIF_IFD).get(EXIF_DATETIME_ORIGINAL) or exif.get(EXIF_DATETIME)
+    except Exception:  # a malformed EXIF block is no reason to refuse the photo
+        return None
+    if not raw:
+        return None
+    try:
+        naive = datetime.datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    # Cameras record local time without a zone; the product's users are in China.
+    return timezone.make_aware(naive, timezone.get_default_timezone())
+
+
+def distance_metres(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance (haversine) between two points given in degrees."""
+    lat1, lon1, lat2, lon2 = (math.radians(float(v)) for v in (lat1, lon1, lat2, lon2))
+    a = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+@dataclass
+class Credit:
+    status: str = CreditStatus.CREDITED
+    reasons: list[str] = field(default_factory=list)
+
+    def hold(self, reason: str) -> None:
+        if self.status == CreditStatus.CREDITED:
+            self.status = CreditStatus.REVIEW
+        self.reasons.append(reason)
+
+    def refuse(self, reason: str) -> None:
+        self.status = CreditStatus.NOT_COUNTED
+        self.reasons.append(reason)
+
+
+def visit_credit(
+    *,
+    household: Household | None,
+    village,
+    helper,
+    visited_on: datetime.date,
+    photos: list[CheckedPhoto],
+    latitude: Decimal | None,
+    longitude: Decimal | None,
+    exclude_visit_id: int | None = None,
+) -> tuple[Credit, HouseholdPairing | None]:
+    """Decide whether a visit counts, and which household pairing it is attributed to."""
+    credit = Credit()
+    pairing = None
+    if household is not None:
+        pairings = HouseholdPairing.objects.filter(household=household)
+        pairing = pairings.in_force(visited_on).filter(helper=helper).first()
+        first_start = pairings.order_by("start_date").values_list("start_date", flat=True).first()
+        if first_start is None:
+            credit.refuse(_("该户尚未结对帮扶责任人，走访不计入考核。"))
+        elif visited_on < first_start:
+            credit.refuse(
+                _("走访日期早于结对开始日期（%(start)s），不计入考核。")
+                % {"start": first_start.isoformat()}
+            )
+        else:
+            duplicate = Visit.objects.filter(
+                household=household,
+                helper=helper,
+                visited_on=visited_on,
+                credit_status=CreditStatus.CREDITED,
+            )
+            if exclude_visit_id:
+                duplicate = duplicate.exclude(pk=exclude_visit_id)
+            if duplicate.exists():
+                credit.refuse(_("同一帮扶责任人当天对该户已有一次计入考核的走访，本次不重复计入。"))
+    for photo in photos:
+        if photo.taken_at is not None:
+            taken_day = timezone.localtime(photo.taken_at).date()
+            if abs((taken_day - visited_on).days) > 1:
+                credit.hold(
+                    _("照片拍摄时间（%(taken)s）与走访日期相差超过1天。")
+                    % {"taken": timezone.localtime(photo.taken_at).strftime("%Y-%m-%d %H:%M")}
+                )
+    if (
+        latitude is not None
+        and longitude is not None
+        and village.latitude is not None
+        and village.longitude is not None
+    ):
+        metres = distance_metres(latitude, longitude, village.latitude, village.longitude)
+        if metres > settings.VISIT_MAX_DISTANCE_METRES:
+            credit.hold(
+                _("定位距村约 %(km).1f 公里，超出 %(limit).1f 公里范围。")
+                % {"km": metres / 1000, "limit": settings.VISIT_MAX_DISTANCE_METRES / 1000}
+            )
+    return credit, pairing
+
+
+def helpers_for(household: Household, on: datetime.date):
+    from cadres.models import Cadre
+
+    ids = HouseholdPairing.objects.filter(household=household).in_force(on).values("helper_id")
+    return Cadre.objects.filter(id__in=ids)
+
+
+def visit_record(
+    *,
+    user,
+    household: Household | None = None,
+    village=None,
+    helper=None,
+    visited_on: datetime.date | None = None,
+    kind: str = VisitKind.HOME,
+    learned: str,
+    problems: str = "",
+    measure: Measure | None = None,
+    photos: list | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    org_pairing=None,
+    submission_token: uuid.UUID | None = None,
+) -> Visit:
+    """Record a visit in one step. Raises ValidationError (with field names) for bad input,
+    Http404 for anything outside the user's scope, PermissionDenied for a role that may not
+    enter visits. A repeated submission token returns the visit the first submission made."""
+    from cadres.models import Cadre
+
+    if not user.can_enter_work:
+        raise PermissionDenied(_("您的角色不能填报走访记录。"))
+    if submission_token:
+        existing = Visit.objects.filter(submission_token=submission_token).first()
+        if existing is not None:
+            if existing.created_by_id != user.id:
+                raise ValidationError({"submission_token": _("提交标识已被使用。")})
+            return existing
+    visited_on = visited_on or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if household is None and village is None:
+        errors.setdefault("household", []).append(_("请选择走访的贫困户（或村）。"))
+    _ensure_visible(Household, user, household)
+    if household is not None:
+        village = household.village
+    if village is not None:
+        from villages.models import Village
+
+        _ensure_visible(Village, user, village)
+    if visited_on > timezone.localdate():
+        errors.setdefault("visited_on", []).append(_("走访日期不能晚于今天。"))
+    if visited_on < datetime.date(2000, 1, 1):
+        errors.setdefault("visited_on", []).append(_("走访日期不合理。"))
+    if not (learned or "").strip():
+        errors.setdefault("learned", []).append(_("请填写了解的情况和帮扶内容。"))
+
+    if user.role == "cadre":
+        helper = user.cadre  # a cadre records their own visits
+    elif helper is None and household is not None:
+        helper = helpers_for(household, visited_on).order_by("id").first()
+    if helper is None:
+        errors.setdefault("helper", []).append(
+            _("请选择走访人（该户在走访日期没有结对的帮扶责任人）。")
+        )
+    elif user.role != "cadre" and not Cadre.objects.visible_to(user).filter(pk=helper.pk).exists():
+        errors.setdefault("helper", []).append(_("走访人不在您的管辖范围内。"))
+    if measure is not None and (household is None or measure.plan.household_id != household.id):
+        errors.setdefault("measure", []).append(_("所选帮扶措施不属于该户的一户一策。"))
+
+    checked: list[CheckedPhoto] = []
+    for upload in photos or []:
+        try:
+            checked.append(photo_check(upload))
+        except ValidationError as exc:
+            errors.setdefault("photos", []).extend(exc.messages)
+    if latitude is not None and not (-90 <= float(latitude) <= 90):
+        errors.setdefault("latitude", []).append(_("纬度应在 -90 到 90 之间。"))
+    if longitude is not None and not (-180 <= float(longitude) <= 180):
+        errors.setdefault("longitude", []).append(_("经度应在 -180 到 180 之间。"))
+    if errors:
+        raise ValidationError(errors)
+
+    credit, pairing = visit_credit(
+        household=household,
+        village=village,
+        helper=helper,
+        visited_on=visited_on,
+        photos=checked,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    visit = Visit(
+        household=household,
+        village=village,
+        helper=helper,
+        household_pairing=pairing,
+        org_pairing=org_pairing,
+        kind=kind,
+        visited_on=visited_on,
+        learned=learned.strip(),
+        problems=(problems or "").strip(),
+        measure=measure,
+        latitude=latitude,
+        longitude=longitude,
+        credit_status=credit.status,
+        credit_reason="".join(credit.reasons)[:300],
+        submission_token=submission_token,
+        created_by=user,
+    )
+    try:
+        with transaction.atomic():
+            visit.save()
+            for photo in checked:
+                VisitPhoto.objects.create(visit=visit, image=photo.upload, taken_at=photo.taken_at)
+    except IntegrityError:
+        # Two submissions raced: the token or the one-credited-visit-a-day constraint caught it.
+        if submission_token:
+            existing = Visit.objects.filter(submission_token=submission_token).first()
+            if existing is not None:
+                return existing
+        visit.pk = None
+        visit.credit_status = CreditStatus.NOT_COUNTED
+        visit.credit_reason = _("同一帮扶责任人当天对该户已有一次计入考核的走访，本次不重复计入。")
+        with transaction.atomic():
+            visit.save()
+            for photo in checked:
+                VisitPhoto.objects.create(visit=visit, image=photo.upload, taken_at=photo.taken_at)
+    return visit
+
+
+def visit_update(*, user, visit: Visit, **changes) -> Visit:
+    """Change a visit within the edit window (or as a reviewer); credit is decided afresh."""
+    _ensure_visible(Visit, user, visit)
+    if not can_edit_entry(user, visit):
+        raise PermissionDenied(_("已超过修改期限，只有审核人员可以修改此记录。"))
+    allowed = {"visited_on", "kind", "learned", "problems", "measure", "latitude", "longitude"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: _("该字段不能修改。") for name in unknown})
+    for name, value in changes.items():
+        setattr(visit, name, value)
+    errors = {}
+    if visit.visited_on > timezone.localdate():
+        errors["visited_on"] = [_("走访日期不能晚于今天。")]
+    if not (visit.learned or "").strip():
+        errors["learned"] = [_("请填写了解的情况和帮扶内容。")]
+    if errors:
+        raise ValidationError(errors)
+    photos = [CheckedPhoto(upload=None, taken_at=p.taken_at) for p in visit.photos.all()]
+    credit, pairing = visit_credit(
+        household=visit.household,
+        village=visit.village,
+        helper=visit.helper,
+        visited_on=visit.visited_on,
+        photos=photos,
+        latitude=visit.latitude,
+        longitude=visit.longitude,
+        exclude_visit_id=visit.pk,
+    )
+    if (
+        visit.credit_status not in (CreditStatus.REJECTED,)
+        or credit.status != CreditStatus.CREDITED
+    ):
+        visit.credit_status = credit.status
+        visit.credit_reason = "".join(credit.reasons)[:300]
+    visit.household_pairing = pairing
+    with transaction.atomic():
+        visit.save()
+    return visit
+
+
+def visit_delete(*, user, visit: Visit) -> None:
+    _ensure_visible(Visit, user, visit)
+    if not can_edit_entry(user, visit):
+        raise PermissionDenied(_("已超过删除期限，只有审核人员可以删除此记录。"))
+    visit.delete()
+
+
+def visit_review(*, user, visit: Visit, accept: bool, note: str = "") -> Visit:
+    """A reviewer accepts a held visit (it then counts) or refuses it (it never counts)."""
+    _ensure_visible(Visit, user, visit)
+    if not user.is_reviewer:
+        raise PermissionDenied(_("只有审核人员可以审核走访记录。"))
+    if visit.credit_status not in (
+        CreditStatus.REVIEW,
+        CreditStatus.REJECTED,
+        CreditStatus.CREDITED,
+    ):
+        raise ValidationError(_("此走访不在待审核状态。"))
+    visit.reviewed_by = user
+    visit.reviewed_at = timezone.now()
+    suffix = (_("审核意见：%(note)s") % {"note": note}) if note else ""
+    if accept:
+        visit.credit_status = CreditStatus.CREDITED
+        visit.credit_reason = (visit.credit_reason + suffix)[:300]
+        try:
+            with transaction.atomic():
+                visit.save()
+        except IntegrityError as exc:
+            raise ValidationError(
+                _("该帮扶责任人当天对该户已有一次计入考核的走访，不能重复计入。")
+            ) from exc
+    else:
+        visit.credit_status = CreditStatus.REJECTED
+        visit.credit_reason = (visit.credit_reason + suffix)[:300]
+        visit.save()
+    return visit
