@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class HouseholdsConfig(AppConfig):
     name = "households"
     verbose_name = "贫困户与走访"
+
+    def ready(self):
+        # Change history (who, when, what) shown on each record's page (issue #3).
+        from auditlog.registry import auditlog
+
+        from households.models import Household, HouseholdPairing, Measure, Visit
+
+        auditlog.register(
+            Household, exclude_fields=["updated_at", "path", "township", "name_initials"]
+        )
+        auditlog.register(HouseholdPairing)
+        auditlog.register(Measure)
+        auditlog.register(
+            Visit, exclude_fields=["updated_at", "path", "township", "submission_token"]
+        )

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class PairingConfig(AppConfig):
     name = "pairing"
     verbose_name = "单位、党组织与结对共建"
+
+    def ready(self):
+        # Change history (who, when, what) shown on each record's page (issue #3).
+        from auditlog.registry import auditlog
+
+        from pairing.models import Meeting, PartyDay, StudyTrip, Training
+
+        auditlog.register(Training, exclude_fields=["updated_at"])
+        auditlog.register(Meeting, exclude_fields=["updated_at"])
+        auditlog.register(PartyDay, exclude_fields=["updated_at"])
+        auditlog.register(StudyTrip, exclude_fields=["updated_at"])

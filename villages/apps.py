@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class VillagesConfig(AppConfig):
     name = "villages"
     verbose_name = "区划与村"
+
+    def ready(self):
+        # Change history (who, when, what) shown on each record's page (issue #3).
+        from auditlog.registry import auditlog
+
+        from villages.models import VillageIncome
+
+        auditlog.register(VillageIncome)
