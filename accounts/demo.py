@@ -176,7 +176,7 @@ class Scale:
 SCALES = {
     "small": Scale("small", 1, 3, (3, 4), (12, 18), 6, 6, 14, True),
     "demo": Scale("demo", 1, 6, (7, 9), (50, 70), 12, 6, 14, True),
-    "province": Scale("province", 30, 10, (15, 19), (36, 44), 500, 7, 10, False),
+    "province": Scale("province", 30, 10, (15, 19), (36, 44), 500, 7, 12.6, False),
 }
 
 
