@@ -293,3 +293,40 @@ class RectificationEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class RectificationLog(models.Model):
+    """Every step of an item's way to closing (登记、提交销号、销号、退回重新整改), with who and
+    why: the item page shows it and the closing rule can be audited afterwards."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("登记")
+        EVIDENCE = "evidence", _("上传佐证")
+        SUBMITTED = "submitted", _("提交销号")
+        CLOSED = "closed", _("销号")
+        REOPENED = "reopened", _("退回重新整改")
+
+    item = models.ForeignKey(
+        RectificationItem,
+        verbose_name=_("整改事项"),
+        on_delete=models.CASCADE,
+        related_name="log",
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("整改记录")
+        verbose_name_plural = _("整改记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.get_action_display()}"

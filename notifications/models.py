@@ -36,6 +36,16 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    # A reminder made by the daily job is folded into that day's digest for its recipient: the
+    # bell and the list show the digest (one message a day), the digest page lists its items.
+    digest = models.ForeignKey(
+        "self",
+        verbose_name=_("所属每日汇总"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
 
     class Meta:
         verbose_name = _("提醒")
@@ -44,6 +54,12 @@ class Notification(models.Model):
         indexes = [
             # The bell's unread count on every page.
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            # Folding the day's new reminders into digests: WHERE digest_id IS NULL AND kind IN …
+            models.Index(
+                fields=["kind", "created_at"],
+                name="notification_unfolded_idx",
+                condition=models.Q(digest__isnull=True),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

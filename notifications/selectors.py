@@ -1,0 +1,38 @@
+"""Reads for the notification pages: a person only ever sees their own notifications."""
+
+from django.db.models import Count, Q
+
+from notifications.models import Notification
+
+
+def notification_list(user, *, unread_only: bool = False):
+    """Top-level notifications of a user (digests and stand-alone messages), newest first."""
+    qs = Notification.objects.filter(recipient=user, digest__isnull=True)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.annotate(
+        item_count=Count("items"),
+    ).order_by("-created_at", "-id")
+
+
+def notification_get(user, pk: int) -> Notification | None:
+    return Notification.objects.filter(recipient=user, pk=pk).first()
+
+
+def digest_items(notification: Notification) -> list[Notification]:
+    """A digest's reminders, in the digest's order of kinds (what is already late first)."""
+    from notifications.services import DIGEST_ORDER
+
+    items = list(
+        notification.items.order_by("id").only(
+            "id", "kind", "title", "body", "link", "period", "read_at"
+        )
+    )
+    order = {kind: i for i, kind in enumerate(DIGEST_ORDER)}
+    return sorted(items, key=lambda n: order.get(n.kind, len(order)))
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(
+        Q(recipient=user) & Q(read_at__isnull=True) & Q(digest__isnull=True)
+    ).count()
