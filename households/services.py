@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from accounts.permissions import can_edit_entry
@@ -65,11 +66,20 @@ def photo_check(upload) -> CheckedPhoto:
             code="photo_too_large",
         )
     try:
+        # verify() must come straight after open (PNG refuses it once getexif() has read the
+        # file), so the file is opened twice: once to verify, once to read the EXIF block.
         upload.seek(0)
         with Image.open(upload) as image:
             image_format = image.format
-            exif = image.getexif()
             image.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            exif = image.getexif()
+    except Image.DecompressionBombError as exc:
+        raise ValidationError(
+            _("照片“%(name)s”的像素尺寸过大，请压缩后再上传。") % {"name": upload.name},
+            code="photo_too_large",
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(
             _("文件“%(name)s”不是有效的图片，只能上传 JPG、PNG 或 WEBP 照片。")
@@ -145,7 +155,12 @@ def visit_credit(
     if household is not None:
         pairings = HouseholdPairing.objects.filter(household=household)
         pairing = pairings.in_force(visited_on).filter(helper=helper).first()
-        first_start = pairings.order_by("start_date").values_list("start_date", flat=True).first()
+        # "Before the pairing began": the visiting helper's own pairing with the household when
+        # there is one (a helper paired in June cannot be credited for March), otherwise the
+        # household's first pairing (a township leader's visit to a paired household).
+        own = pairings.filter(helper=helper)
+        source = own if own.exists() else pairings
+        first_start = source.order_by("start_date").values_list("start_date", flat=True).first()
         if first_start is None:
             credit.refuse(_("该户尚未结对帮扶责任人，走访不计入考核。"))
         elif visited_on < first_start:
@@ -194,6 +209,62 @@ def helpers_for(household: Household, on: datetime.date):
     return Cadre.objects.filter(id__in=ids)
 
 
+COORDINATE_STEP = Decimal("0.000001")
+
+
+def _check_coordinates(latitude, longitude, errors: dict) -> tuple[Decimal | None, Decimal | None]:
+    """Both or neither, within range, rounded to the column's six decimals (about 0.1 m; a
+    browser reports fifteen)."""
+    if (latitude is None) != (longitude is None):
+        field_name = "longitude" if latitude is not None else "latitude"
+        errors.setdefault(field_name, []).append(_("请同时填写经度和纬度，或都不填。"))
+        return latitude, longitude
+    if latitude is None:
+        return None, None
+    try:
+        latitude = Decimal(str(latitude)).quantize(COORDINATE_STEP)
+        longitude = Decimal(str(longitude)).quantize(COORDINATE_STEP)
+        if not (latitude.is_finite() and longitude.is_finite()):
+            raise ValueError
+    except (ArithmeticError, ValueError):
+        errors.setdefault("latitude", []).append(_("经纬度应为数字。"))
+        return None, None
+    if not (-90 <= latitude <= 90):
+        errors.setdefault("latitude", []).append(_("纬度应在 -90 到 90 之间。"))
+    if not (-180 <= longitude <= 180):
+        errors.setdefault("longitude", []).append(_("经度应在 -180 到 180 之间。"))
+    return latitude, longitude
+
+
+def _check_date(visited_on, errors: dict) -> None:
+    if visited_on is None:
+        errors.setdefault("visited_on", []).append(_("请填写走访日期。"))
+    elif visited_on > timezone.localdate():
+        errors.setdefault("visited_on", []).append(_("走访日期不能晚于今天。"))
+    elif visited_on < datetime.date(2000, 1, 1):
+        errors.setdefault("visited_on", []).append(_("走访日期不合理。"))
+
+
+def _check_measure(user, measure, household, errors: dict) -> None:
+    if measure is None:
+        return
+    if (
+        household is None
+        or measure.plan.household_id != household.id
+        or not Measure.objects.visible_to(user).filter(pk=measure.pk).exists()
+    ):
+        errors.setdefault("measure", []).append(_("所选帮扶措施不属于该户的一户一策。"))
+
+
+def _token_owner_check(existing: Visit, user) -> Visit:
+    if existing.created_by_id != user.id:
+        raise ValidationError({"submission_token": _("提交标识已被使用。")})
+    return existing
+
+
+DUPLICATE_REASON = gettext_lazy("同一帮扶责任人当天对该户已有一次计入考核的走访，本次不重复计入。")
+
+
 def visit_record(
     *,
     user,
@@ -215,15 +286,15 @@ def visit_record(
     Http404 for anything outside the user's scope, PermissionDenied for a role that may not
     enter visits. A repeated submission token returns the visit the first submission made."""
     from cadres.models import Cadre
+    from pairing.models import Pairing
+    from villages.models import Village
 
     if not user.can_enter_work:
         raise PermissionDenied(_("您的角色不能填报走访记录。"))
     if submission_token:
         existing = Visit.objects.filter(submission_token=submission_token).first()
         if existing is not None:
-            if existing.created_by_id != user.id:
-                raise ValidationError({"submission_token": _("提交标识已被使用。")})
-            return existing
+            return _token_owner_check(existing, user)
     visited_on = visited_on or timezone.localdate()
     errors: dict[str, list[str]] = {}
     if household is None and village is None:
@@ -231,14 +302,11 @@ def visit_record(
     _ensure_visible(Household, user, household)
     if household is not None:
         village = household.village
-    if village is not None:
-        from villages.models import Village
-
-        _ensure_visible(Village, user, village)
-    if visited_on > timezone.localdate():
-        errors.setdefault("visited_on", []).append(_("走访日期不能晚于今天。"))
-    if visited_on < datetime.date(2000, 1, 1):
-        errors.setdefault("visited_on", []).append(_("走访日期不合理。"))
+    _ensure_visible(Village, user, village)
+    _ensure_visible(Pairing, user, org_pairing)
+    _check_date(visited_on, errors)
+    if kind not in VisitKind.values:
+        errors.setdefault("kind", []).append(_("请选择走访方式。"))
     if not (learned or "").strip():
         errors.setdefault("learned", []).append(_("请填写了解的情况和帮扶内容。"))
 
@@ -252,8 +320,7 @@ def visit_record(
         )
     elif user.role != "cadre" and not Cadre.objects.visible_to(user).filter(pk=helper.pk).exists():
         errors.setdefault("helper", []).append(_("走访人不在您的管辖范围内。"))
-    if measure is not None and (household is None or measure.plan.household_id != household.id):
-        errors.setdefault("measure", []).append(_("所选帮扶措施不属于该户的一户一策。"))
+    _check_measure(user, measure, household, errors)
 
     checked: list[CheckedPhoto] = []
     for upload in photos or []:
@@ -261,10 +328,7 @@ def visit_record(
             checked.append(photo_check(upload))
         except ValidationError as exc:
             errors.setdefault("photos", []).extend(exc.messages)
-    if latitude is not None and not (-90 <= float(latitude) <= 90):
-        errors.setdefault("latitude", []).append(_("纬度应在 -90 到 90 之间。"))
-    if longitude is not None and not (-180 <= float(longitude) <= 180):
-        errors.setdefault("longitude", []).append(_("经度应在 -180 到 180 之间。"))
+    latitude, longitude = _check_coordinates(latitude, longitude, errors)
     if errors:
         raise ValidationError(errors)
 
@@ -296,64 +360,96 @@ def visit_record(
         created_by=user,
     )
     try:
-        with transaction.atomic():
-            visit.save()
-            for photo in checked:
-                VisitPhoto.objects.create(visit=visit, image=photo.upload, taken_at=photo.taken_at)
+        _save_with_photos(visit, checked)
     except IntegrityError:
         # Two submissions raced: the token or the one-credited-visit-a-day constraint caught it.
         if submission_token:
             existing = Visit.objects.filter(submission_token=submission_token).first()
             if existing is not None:
-                return existing
+                return _token_owner_check(existing, user)
+        if visit.credit_status != CreditStatus.CREDITED:
+            raise
         visit.pk = None
         visit.credit_status = CreditStatus.NOT_COUNTED
-        visit.credit_reason = _("同一帮扶责任人当天对该户已有一次计入考核的走访，本次不重复计入。")
-        with transaction.atomic():
-            visit.save()
-            for photo in checked:
-                VisitPhoto.objects.create(visit=visit, image=photo.upload, taken_at=photo.taken_at)
+        visit.credit_reason = (str(DUPLICATE_REASON) + visit.credit_reason)[:300]
+        _save_with_photos(visit, checked)
     return visit
 
 
+def _save_with_photos(visit: Visit, checked: list[CheckedPhoto]) -> None:
+    with transaction.atomic():
+        visit.save()
+        for photo in checked:
+            VisitPhoto.objects.create(visit=visit, image=photo.upload, taken_at=photo.taken_at)
+
+
+VISIT_EDITABLE_FIELDS = {
+    "visited_on",
+    "kind",
+    "learned",
+    "problems",
+    "measure",
+    "latitude",
+    "longitude",
+}
+# Changing one of these can change whether the visit counts, so its credit is decided afresh.
+CREDIT_FIELDS = {"visited_on", "latitude", "longitude"}
+
+
 def visit_update(*, user, visit: Visit, **changes) -> Visit:
-    """Change a visit within the edit window (or as a reviewer); credit is decided afresh."""
+    """Change a visit within the edit window (or as a reviewer). When the date or the place
+    changes, credit is decided afresh (a visit a reviewer refused stays refused); otherwise
+    the visit keeps its credit, including a reviewer's acceptance."""
     _ensure_visible(Visit, user, visit)
     if not can_edit_entry(user, visit):
         raise PermissionDenied(_("已超过修改期限，只有审核人员可以修改此记录。"))
-    allowed = {"visited_on", "kind", "learned", "problems", "measure", "latitude", "longitude"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - VISIT_EDITABLE_FIELDS
     if unknown:
-        raise ValidationError({name: _("该字段不能修改。") for name in unknown})
-    for name, value in changes.items():
-        setattr(visit, name, value)
-    errors = {}
-    if visit.visited_on > timezone.localdate():
-        errors["visited_on"] = [_("走访日期不能晚于今天。")]
-    if not (visit.learned or "").strip():
-        errors["learned"] = [_("请填写了解的情况和帮扶内容。")]
+        raise ValidationError({name: [_("该字段不能修改。")] for name in sorted(unknown)})
+    errors: dict[str, list[str]] = {}
+    new = {name: changes.get(name, getattr(visit, name)) for name in VISIT_EDITABLE_FIELDS}
+    _check_date(new["visited_on"], errors)
+    if new["kind"] not in VisitKind.values:
+        errors.setdefault("kind", []).append(_("请选择走访方式。"))
+    if not (new["learned"] or "").strip():
+        errors.setdefault("learned", []).append(_("请填写了解的情况和帮扶内容。"))
+    _check_measure(user, new["measure"], visit.household, errors)
+    new["latitude"], new["longitude"] = _check_coordinates(
+        new["latitude"], new["longitude"], errors
+    )
     if errors:
         raise ValidationError(errors)
-    photos = [CheckedPhoto(upload=None, taken_at=p.taken_at) for p in visit.photos.all()]
-    credit, pairing = visit_credit(
-        household=visit.household,
-        village=visit.village,
-        helper=visit.helper,
-        visited_on=visit.visited_on,
-        photos=photos,
-        latitude=visit.latitude,
-        longitude=visit.longitude,
-        exclude_visit_id=visit.pk,
-    )
-    if (
-        visit.credit_status not in (CreditStatus.REJECTED,)
-        or credit.status != CreditStatus.CREDITED
-    ):
-        visit.credit_status = credit.status
-        visit.credit_reason = "".join(credit.reasons)[:300]
-    visit.household_pairing = pairing
-    with transaction.atomic():
-        visit.save()
+    credit_changed = any(new[name] != getattr(visit, name) for name in CREDIT_FIELDS)
+    new["learned"] = new["learned"].strip()
+    new["problems"] = (new["problems"] or "").strip()
+    for name, value in new.items():
+        setattr(visit, name, value)
+    if credit_changed:
+        photos = [CheckedPhoto(upload=None, taken_at=p.taken_at) for p in visit.photos.all()]
+        credit, pairing = visit_credit(
+            household=visit.household,
+            village=visit.village,
+            helper=visit.helper,
+            visited_on=visit.visited_on,
+            photos=photos,
+            latitude=visit.latitude,
+            longitude=visit.longitude,
+            exclude_visit_id=visit.pk,
+        )
+        if not (
+            visit.credit_status == CreditStatus.REJECTED and credit.status == CreditStatus.CREDITED
+        ):
+            visit.credit_status = credit.status
+            visit.credit_reason = "".join(credit.reasons)[:300]
+            visit.reviewed_by = None
+            visit.reviewed_at = None
+        visit.household_pairing = pairing
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError as exc:
+        visit.refresh_from_db()
+        raise ValidationError({"visited_on": [str(DUPLICATE_REASON)]}) from exc
     return visit
 
 
@@ -375,21 +471,18 @@ def visit_review(*, user, visit: Visit, accept: bool, note: str = "") -> Visit:
         CreditStatus.CREDITED,
     ):
         raise ValidationError(_("此走访不在待审核状态。"))
+    note = (note or "").strip()
+    suffix = (_("审核意见：%(note)s") % {"note": note}) if note else ""
     visit.reviewed_by = user
     visit.reviewed_at = timezone.now()
-    suffix = (_("审核意见：%(note)s") % {"note": note}) if note else ""
-    if accept:
-        visit.credit_status = CreditStatus.CREDITED
-        visit.credit_reason = (visit.credit_reason + suffix)[:300]
-        try:
-            with transaction.atomic():
-                visit.save()
-        except IntegrityError as exc:
-            raise ValidationError(
-                _("该帮扶责任人当天对该户已有一次计入考核的走访，不能重复计入。")
-            ) from exc
-    else:
-        visit.credit_status = CreditStatus.REJECTED
-        visit.credit_reason = (visit.credit_reason + suffix)[:300]
-        visit.save()
+    visit.credit_status = CreditStatus.CREDITED if accept else CreditStatus.REJECTED
+    visit.credit_reason = (visit.credit_reason + suffix)[:300]
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError as exc:
+        visit.refresh_from_db()
+        raise ValidationError(
+            _("该帮扶责任人当天对该户已有一次计入考核的走访，不能重复计入。")
+        ) from exc
     return visit
