@@ -1,10 +1,35 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Role, scope_of
 
-__all__ = ["Role", "SecurityEvent", "User"]
+__all__ = ["ROLE_GROUPS", "Role", "SecurityEvent", "User"]
+
+# Each role is also a Django group (least privilege in the admin and for model permissions);
+# `User.role` stays the source and the group follows it on every save (accounts/signals.py).
+ROLE_GROUPS = {
+    Role.TOWNSHIP_STAFF: "乡镇工作人员",
+    Role.CADRE: "驻村干部",
+    Role.COORDINATOR: "帮扶单位联络人",
+    Role.REVIEWER: "审核人员",
+    Role.ADMIN: "系统管理员",
+}
+
+# Fields whose change is a security event (who may see what, and who may log in).
+TRACKED_USER_FIELDS = (
+    "username",
+    "role",
+    "region_id",
+    "unit_id",
+    "cadre_id",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "must_change_password",
+)
 
 
 class User(AbstractUser):
@@ -45,10 +70,27 @@ class User(AbstractUser):
         default=False,
         help_text=_("管理员创建或重置的账户在首次登录时必须修改密码。"),
     )
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # Remember the values as loaded, so a save can tell what changed without a query.
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_security_values = {
+            name: instance.__dict__.get(name)
+            for name in TRACKED_USER_FIELDS
+            if name in instance.__dict__
+        }
+        return instance
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+        self._password_was_set = True
 
     def __str__(self) -> str:
         full = f"{self.last_name}{self.first_name}".strip()
@@ -81,8 +123,20 @@ class User(AbstractUser):
         return self.is_reviewer
 
 
+class SecurityEventQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionDenied(_("安全日志不可删除，只能由保存期满清理命令清理。"))
+
+    def purge_before(self, cutoff) -> int:
+        """Only `purge_security_log` calls this, with a cutoff it has checked against the
+        legal minimum keeping time."""
+        return super(SecurityEventQuerySet, self.filter(created_at__lt=cutoff)).delete()[0]
+
+
 class SecurityEvent(models.Model):
-    """The security log (等级保护 audit): append-only, kept SECURITY_LOG_KEEP_DAYS days."""
+    """The security log (等级保护 audit): append-only, kept SECURITY_LOG_KEEP_DAYS days.
+    Rows are written by accounts/signals.py and accounts/services.py (and by the ledgers and
+    spot-check services for exports and voided draws); nothing in the product edits them."""
 
     class Kind(models.TextChoices):
         LOGIN = "login", _("登录成功")
@@ -116,6 +170,8 @@ class SecurityEvent(models.Model):
     detail = models.JSONField(_("详情"), default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
+    objects = SecurityEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("安全日志")
         verbose_name_plural = _("安全日志")
@@ -124,3 +180,11 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.username}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied(_("安全日志不可修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(_("安全日志不可删除，只能由保存期满清理命令清理。"))

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts import security_views
+
 app_name = "accounts"
 
 urlpatterns = [
@@ -12,4 +14,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", security_views.PasswordChangeView.as_view(), name="password_change"),
+    path("households/<int:pk>/reveal/", security_views.reveal_id, name="reveal_id"),
 ]
