@@ -29,6 +29,7 @@ class Command(BaseCommand):
         if Region.objects.exists():
             if if_empty:
                 self.stdout.write("数据库中已有数据，跳过演示数据生成。")
+                self.print_logins()
                 return
             if not flush:
                 raise CommandError(
