@@ -409,7 +409,9 @@ def inspection_record(
 
 
 # --- rectification ---------------------------------------------------------------------------
-def _is_responsible_side(user, item: RectificationItem) -> bool:
+def rectification_responsible_side(user, item: RectificationItem) -> bool:
+    """The responsible person, a coordinator of the responsible unit, the township's staff or a
+    reviewer: those who may upload evidence and submit an item for closing."""
     if item.responsible_person_id == user.id:
         return True
     if user.role == Role.COORDINATOR and item.responsible_unit_id == user.unit_id:
@@ -506,7 +508,7 @@ def rectification_evidence_add(
     *, item: RectificationItem, user, upload, note: str = ""
 ) -> RectificationEvidence:
     _ensure_item_visible(user, item)
-    if not _is_responsible_side(user, item):
+    if not rectification_responsible_side(user, item):
         raise PermissionDenied(_("只有责任人、责任单位或所在乡镇可以上传整改佐证。"))
     if item.status == RectificationStatus.CLOSED:
         raise ValidationError(_("该事项已销号，不能再上传佐证。"), code="closed")
@@ -540,7 +542,7 @@ def _transition(item: RectificationItem, allowed_from: set[str], **changes) -> b
 def rectification_submit(*, item: RectificationItem, user, note: str = "") -> RectificationItem:
     """The responsible side says the task is done and asks for closing (提交销号)."""
     _ensure_item_visible(user, item)
-    if not _is_responsible_side(user, item):
+    if not rectification_responsible_side(user, item):
         raise PermissionDenied(_("只有责任人、责任单位或所在乡镇可以提交销号。"))
     if not item.evidence.exists():
         raise ValidationError(_("提交销号前请先上传整改佐证材料。"), code="evidence_required")
