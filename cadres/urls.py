@@ -1,5 +1,5 @@
-from django.urls import path  # noqa: F401
+from cadres import views
 
 app_name = "cadres"
 
-urlpatterns: list = []
+urlpatterns = [*views.FIELD_DAY_PAGES.urls("field-days")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +23,7 @@ from households.models import (
     Visit,
     VisitKind,
 )
+from villages.filters import YesNoWidget
 
 
 def _user(request):
@@ -63,6 +64,67 @@ def household_search(queryset, value: str):
     return queryset.filter(condition)
 
 
+def week_start(today: datetime.date) -> datetime.date:
+    """Monday of today's ISO week: HH-VISIT-WEEKLY counts visits from then."""
+    return today - datetime.timedelta(days=today.weekday())
+
+
+YEARLY_VISIT_TARGET = 4  # HH-VISIT-YEAR (003 三(二) "每年对贫困户是否走访4遍以上")
+
+
+def pace_required(today: datetime.date, target: int = YEARLY_VISIT_TARGET) -> int:
+    """Credited visits a household should have had by today to be on pace for `target` a
+    year: target × the elapsed fraction of the year, rounded down."""
+    start = datetime.date(today.year, 1, 1)
+    days_in_year = (datetime.date(today.year + 1, 1, 1) - start).days
+    elapsed = (today - start).days + 1
+    return (target * elapsed) // days_in_year
+
+
+def credited_home_visit_this_week(today: datetime.date):
+    """For a HouseholdPairing row: its helper made a credited home visit to its household
+    this ISO week."""
+    return Exists(
+        Visit.objects.filter(
+            household_id=OuterRef("household_id"),
+            helper_id=OuterRef("helper_id"),
+            credit_status=CreditStatus.CREDITED,
+            kind=VisitKind.HOME,
+            visited_on__gte=week_start(today),
+            visited_on__lte=today,
+        )
+    )
+
+
+def overdue_filter(queryset, kind: str, today: datetime.date):
+    """week: a helper in force has made no credited home visit this ISO week;
+    pace: fewer credited visits this year than the 4-a-year pace requires."""
+    from households.models import HouseholdPairing
+
+    if kind == "week":
+        overdue = (
+            HouseholdPairing.objects.in_force(today)
+            .filter(household_id=OuterRef("pk"))
+            .filter(~credited_home_visit_this_week(today))
+        )
+        return queryset.filter(Exists(overdue))
+    if kind == "pace":
+        required = pace_required(today)
+        if required == 0:
+            return queryset.none()
+        return queryset.annotate(
+            _credited_this_year=Count(
+                "visits",
+                filter=Q(
+                    visits__credit_status=CreditStatus.CREDITED,
+                    visits__visited_on__gte=datetime.date(today.year, 1, 1),
+                    visits__visited_on__lte=today,
+                ),
+            )
+        ).filter(_credited_this_year__lt=required)
+    return queryset
+
+
 def not_visited_since(queryset, cutoff: datetime.date):
     """Households with no credited visit on or after `cutoff` (never visited included)."""
     recent = Visit.objects.filter(
@@ -93,7 +155,13 @@ class HouseholdFilter(django_filters.FilterSet):
     )
     key_difficulty = django_filters.BooleanFilter(
         label=_("重点困难户"),
-        widget=django_filters.widgets.BooleanWidget(),
+        widget=YesNoWidget(),
+    )
+    overdue = django_filters.ChoiceFilter(
+        label=_("逾期"),
+        choices=[("week", _("本周帮扶责任人未入户走访")), ("pace", _("全年走访进度落后"))],
+        method="filter_overdue",
+        empty_label=_("不限"),
     )
     not_visited_days = django_filters.NumberFilter(
         label=_("未走访天数≥"),
@@ -105,10 +173,22 @@ class HouseholdFilter(django_filters.FilterSet):
 
     class Meta:
         model = Household
-        fields = ["q", "village", "track", "cause", "status", "key_difficulty", "not_visited_days"]
+        fields = [
+            "q",
+            "village",
+            "track",
+            "cause",
+            "status",
+            "key_difficulty",
+            "overdue",
+            "not_visited_days",
+        ]
 
     def filter_q(self, queryset, name, value):
         return household_search(queryset, value)
+
+    def filter_overdue(self, queryset, name, value):
+        return overdue_filter(queryset, value, timezone.localdate())
 
     def filter_not_visited_days(self, queryset, name, value):
         if value is None:

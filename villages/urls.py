@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from villages import views
 
 app_name = "villages"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.village_list_view, name="list"),
+    path("<int:pk>/", views.village_detail_view, name="detail"),
+    *views.INCOME_PAGES.urls("income"),
+]

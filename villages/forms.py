@@ -1,0 +1,82 @@
+"""Entry forms: Chinese labels from the models, choices scoped to the user, and the service's
+ValidationErrors put back next to their fields. The forms never save: the views call the
+services (villages/services.py, pairing/services.py, cadres/services.py)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from villages.models import Village, VillageIncome
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the form's fields (unknown names on top)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            target = name if name in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+class EntryForm(forms.ModelForm):
+    """Base for entry forms. Subclasses list `scoped` = {field: callable(user) -> queryset}."""
+
+    scoped: dict = {}
+    date_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for name, queryset_for in self.scoped.items():
+            if name in self.fields:
+                self.fields[name].queryset = queryset_for(user)
+        today = timezone.localdate().isoformat()
+        for name in self.date_fields:
+            if name in self.fields:
+                self.fields[name].widget = DateInput(attrs={"max": today})
+        for bound in self:
+            widget = bound.field.widget
+            if isinstance(widget, forms.Textarea):
+                widget.attrs.setdefault("rows", 3)
+            if isinstance(widget, forms.NumberInput):
+                widget.attrs.setdefault("inputmode", "numeric")
+
+    def validate_unique(self):
+        """Uniqueness is the service's to check, with a message that names the field."""
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.fields}
+
+
+def villages_in_scope(user):
+    return Village.objects.visible_to(user).order_by("path")
+
+
+class VillageIncomeForm(EntryForm):
+    scoped = {"village": villages_in_scope}
+
+    class Meta:
+        model = VillageIncome
+        fields = ["village", "year", "amount", "sources"]
+        widgets = {"amount": forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].widget.attrs["max"] = timezone.localdate().year
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("year", timezone.localdate().year)
+        if self.instance.pk:
+            # The village of a recorded figure does not change; correct the year or amount.
+            del self.fields["village"]
