@@ -1,5 +1,48 @@
-from django.urls import path  # noqa: F401
+"""/api/v1/: one route per resource (see the served schema at /api/v1/schema/ and the
+documentation at /api/v1/docs/). Anything else under /api/v1/ is a JSON 404."""
+
+from django.urls import path, re_path
+from rest_framework.routers import DefaultRouter
+
+from api.docs import ApiDocsView, ApiSchemaView
+from api.exceptions import api_not_found
+from api.views import activities, households, oversight, reference
 
 app_name = "api"
 
-urlpatterns: list = []
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("regions", reference.RegionViewSet, basename="region")
+router.register("villages", reference.VillageViewSet, basename="village")
+router.register("village-incomes", reference.VillageIncomeViewSet, basename="village-income")
+router.register("units", reference.UnitViewSet, basename="unit")
+router.register(
+    "party-organisations", reference.PartyOrganisationViewSet, basename="party-organisation"
+)
+router.register("pairings", reference.PairingViewSet, basename="pairing")
+router.register("households", households.HouseholdViewSet, basename="household")
+router.register(
+    "household-pairings", households.HouseholdPairingViewSet, basename="household-pairing"
+)
+router.register("visits", households.VisitViewSet, basename="visit")
+router.register("cadres", reference.CadreViewSet, basename="cadre")
+router.register("work-teams", reference.WorkTeamViewSet, basename="work-team")
+router.register("field-days", activities.FieldDayViewSet, basename="field-day")
+router.register("trainings", activities.TrainingViewSet, basename="training")
+router.register("meetings", activities.MeetingViewSet, basename="meeting")
+router.register("party-days", activities.PartyDayViewSet, basename="party-day")
+router.register("study-trips", activities.StudyTripViewSet, basename="study-trip")
+router.register("indicators", oversight.IndicatorViewSet, basename="indicator")
+router.register("indicator-results", oversight.IndicatorResultViewSet, basename="indicator-result")
+router.register("spot-check-draws", oversight.SpotCheckDrawViewSet, basename="spot-check-draw")
+router.register("spot-check-items", oversight.SpotCheckItemViewSet, basename="spot-check-item")
+router.register("rectifications", oversight.RectificationViewSet, basename="rectification")
+router.register("notifications", oversight.NotificationViewSet, basename="notification")
+router.register("export-jobs", oversight.ExportJobViewSet, basename="export-job")
+
+urlpatterns = [
+    path("schema/", ApiSchemaView.as_view(), name="schema"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+    re_path(r"^.*$", api_not_found, name="not-found"),
+]

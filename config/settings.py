@@ -243,6 +243,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
+    # One JSON error shape for the whole API (api/exceptions.py).
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "党建扶贫结对帮扶 API",
@@ -253,6 +255,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind` with different choices: one schema name each (api app).
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "pairing.models.UnitKind",
+        "OrgKindEnum": "pairing.models.OrgKind",
+        "PairingKindEnum": "pairing.models.PairingKind",
+        "TrainingKindEnum": "pairing.models.TrainingKind",
+        "MeetingKindEnum": "pairing.models.MeetingKind",
+        "CadreKindEnum": "cadres.models.CadreKind",
+        "VisitKindEnum": "households.models.VisitKind",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
+        "LedgerKindEnum": "ledgers.models.LedgerKind",
+    },
 }
 
 # --- Security --------------------------------------------------------------------------------

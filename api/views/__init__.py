@@ -1,0 +1,1 @@
+"""Viewsets of /api/v1/, one module per area; api/urls.py routes them."""
