@@ -106,7 +106,7 @@ def rectification_list(user, *, filters=None):
     qs = rectification_visible(user).select_related(
         "village", "village__township", "household", "responsible_unit", "responsible_person"
     )
-    if filters is not None:
+    if filters is not None and filters.is_valid():  # invalid input: the form shows why
         qs = filters.filter_queryset(qs)
     return qs.order_by("deadline", "id")
 

@@ -44,7 +44,9 @@ def strata_region(db):
     towns = [make_township(county, f"{n}村镇") for n in (1, 2, 7)]
     villages = {}
     for town, n in zip(towns, (1, 2, 7), strict=True):
-        villages[town.id] = [VillageFactory(township=town, name=f"{town.name}{i}村") for i in range(n)]
+        villages[town.id] = [
+            VillageFactory(township=town, name=f"{town.name}{i}村") for i in range(n)
+        ]
     return county, towns, villages
 
 

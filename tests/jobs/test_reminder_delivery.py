@@ -118,7 +118,9 @@ def test_a_failed_send_gives_the_claim_back_for_the_next_run(world, settings):
     with mock.patch("notifications.services.send_mail", side_effect=OSError("smtp down")):
         assert digests_send(on=SUNDAY) == 0
     assert (
-        Notification.objects.get(kind=NotificationKind.DIGEST, recipient=world.cadre_user).emailed_at
+        Notification.objects.get(
+            kind=NotificationKind.DIGEST, recipient=world.cadre_user
+        ).emailed_at
         is None
     )
     assert digests_send(on=SUNDAY) == 1
