@@ -410,15 +410,16 @@ def inspection_record(
 
 # --- rectification ---------------------------------------------------------------------------
 def rectification_responsible_side(user, item: RectificationItem) -> bool:
-    """The responsible person, a coordinator of the responsible unit, the township's staff or a
-    reviewer: those who may upload evidence and submit an item for closing."""
+    """The responsible person, a coordinator of the responsible unit, or the staff of the
+    village's township: those who do the work and submit an item for closing. Reviewers judge
+    it; they may add evidence (from a follow-up visit) but do not submit."""
     if item.responsible_person_id == user.id:
         return True
     if user.role == Role.COORDINATOR and item.responsible_unit_id == user.unit_id:
         return True
     if user.role == Role.TOWNSHIP_STAFF and user.region_id:
         return item.village.path.startswith(user.region.path)
-    return user.is_reviewer
+    return False
 
 
 def rectification_create(
@@ -508,8 +509,8 @@ def rectification_evidence_add(
     *, item: RectificationItem, user, upload, note: str = ""
 ) -> RectificationEvidence:
     _ensure_item_visible(user, item)
-    if not rectification_responsible_side(user, item):
-        raise PermissionDenied(_("只有责任人、责任单位或所在乡镇可以上传整改佐证。"))
+    if not (rectification_responsible_side(user, item) or user.is_reviewer):
+        raise PermissionDenied(_("只有责任人、责任单位、所在乡镇或审核人员可以上传整改佐证。"))
     if item.status == RectificationStatus.CLOSED:
         raise ValidationError(_("该事项已销号，不能再上传佐证。"), code="closed")
     limit = settings.UPLOAD_MAX_BYTES

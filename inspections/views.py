@@ -282,7 +282,8 @@ def _item_context(request, item: RectificationItem, **forms) -> dict:
         "today": timezone.localdate(),
         "evidence": item.evidence.select_related("uploaded_by").order_by("uploaded_at"),
         "log": item.log.select_related("user"),
-        "can_upload": responsible_side and item.status != RectificationStatus.CLOSED,
+        "can_upload": (responsible_side or user.is_reviewer)
+        and item.status != RectificationStatus.CLOSED,
         "can_submit": responsible_side and is_open,
         "can_close": user.is_reviewer
         and item.status == RectificationStatus.SUBMITTED

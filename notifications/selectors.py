@@ -36,3 +36,17 @@ def unread_count(user) -> int:
     return Notification.objects.filter(
         Q(recipient=user) & Q(read_at__isnull=True) & Q(digest__isnull=True)
     ).count()
+
+
+def digest_groups(notification: Notification) -> list[dict]:
+    """The digest page's sections: one per kind, with the explanation shown once when every
+    reminder of the kind says the same (the weekly-visit rule, say) instead of on every line."""
+    groups: list[dict] = []
+    for item in digest_items(notification):
+        if not groups or groups[-1]["kind"] != item.kind:
+            groups.append({"kind": item.kind, "label": item.get_kind_display(), "items": []})
+        groups[-1]["items"].append(item)
+    for group in groups:
+        bodies = {i.body for i in group["items"]}
+        group["common_body"] = bodies.pop() if len(bodies) == 1 and len(group["items"]) > 1 else ""
+    return groups

@@ -31,9 +31,9 @@ def notification_detail(request, pk: int):
         raise Http404
     if notification.read_at is None:
         services.notification_mark_read(user=request.user, notification=notification)
-    items = selectors.digest_items(notification)
+    groups = selectors.digest_groups(notification)
     return render(
-        request, "notifications/detail.html", {"notification": notification, "items": items}
+        request, "notifications/detail.html", {"notification": notification, "groups": groups}
     )
 
 
