@@ -135,9 +135,11 @@ def api_exception_handler(exc, context):
         errors = _flatten(exc.detail)
         code, detail = exc.default_code, str(exc.default_detail)
     else:
-        errors = {}
         code = getattr(exc.detail, "code", None) or exc.default_code
         detail = str(exc.detail)
+        # A body that cannot be read at all (malformed JSON, a bad multipart) is still answered
+        # with a message a form can show next to the whole body.
+        errors = {"non_field_errors": [detail]} if response.status_code == 400 else {}
     response.data = error_body(response.status_code, code, detail, errors)
     return response
 

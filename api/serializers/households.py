@@ -216,6 +216,8 @@ class CoordinateField(serializers.FloatField):
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
+        if not -180 <= value <= 180:
+            return value  # the field's range validators refuse it with their message
         return Decimal(str(value)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 

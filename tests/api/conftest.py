@@ -120,7 +120,7 @@ def make_villages(s, n):
 
 
 def make_incomes(s, n):
-    return [VillageIncomeFactory(village=s.village, year=2026 - i) for i in range(n)]
+    return [VillageIncomeFactory(village=s.village, year=1900 + next(_serial)) for _ in range(n)]
 
 
 def make_units(s, n):
@@ -156,8 +156,8 @@ def make_household_pairings(s, n):
 
 def make_visits(s, n):
     return [
-        VisitFactory(household=s.household, helper=s.helper, visited_on=_days_ago(i + 1))
-        for i in range(n)
+        VisitFactory(household=s.household, helper=s.helper, visited_on=_days_ago(next(_serial)))
+        for _ in range(n)
     ]
 
 
@@ -177,8 +177,8 @@ def make_work_teams(s, n):
 
 def make_field_days(s, n):
     return [
-        FieldDayFactory(cadre=s.helper, region=s.village.region, day=_days_ago(i + 1))
-        for i in range(n)
+        FieldDayFactory(cadre=s.helper, region=s.village.region, day=_days_ago(next(_serial)))
+        for _ in range(n)
     ]
 
 
@@ -192,8 +192,10 @@ def make_meetings(s, n):
 
 def make_party_days(s, n):
     return [
-        PartyDay.objects.create(village=s.village, held_on=_days_ago(i + 1), theme="主题党日")
-        for i in range(n)
+        PartyDay.objects.create(
+            village=s.village, held_on=_days_ago(next(_serial)), theme="主题党日"
+        )
+        for _ in range(n)
     ]
 
 
