@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from assessments import views
 
 app_name = "assessments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("indicators/<str:code>/", views.indicator_detail, name="indicator"),
+    path("units/", views.unit_list, name="units"),
+    path("units/<int:pk>/", views.unit_detail, name="unit"),
+    path("results/<int:pk>/", views.result_detail, name="result"),
+    path("evaluate/", views.evaluate, name="evaluate"),
+    path("charts.css", views.chart_css, name="chart_css"),
+]

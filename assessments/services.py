@@ -1,0 +1,705 @@
+"""Writes of the assessments app: running an evaluation, storing its results and roll-ups, and
+grading units under the bundled rule (三捆绑, 001).
+
+`evaluation_start` + `evaluation_execute` are what the management command, the Celery task and
+the dashboard's "re-evaluate" button call; `period_evaluate` does the work in one transaction,
+so a reader sees either the old results of a period or the new ones, never a mixture.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments import engine
+from assessments.models import (
+    EvaluationRun,
+    IndicatorResult,
+    PeriodKind,
+    ResultRollup,
+    UnitAssessment,
+    VisitMonth,
+)
+from assessments.periods import Period, PeriodError, parse_period
+
+BATCH = 5000
+
+# A unit's yearly grade from the share of its indicators met (mean over indicators of the share
+# of its subjects meeting each): a product decision, documented in README "Assessments".
+GRADE_BANDS = [
+    (Decimal("0.90"), "excellent"),
+    (Decimal("0.75"), "competent"),
+    (Decimal("0.60"), "basic"),
+]
+GRADE_ORDER = ["excellent", "competent", "basic", "incompetent"]
+# The bundled rule caps a unit at "competent": it "cannot be rated excellent" (不能评先评优).
+CAPPED_GRADE = "competent"
+
+
+@dataclass
+class EvaluationSummary:
+    period: str
+    results: int = 0
+    seconds: float = 0.0
+    by_indicator: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    unit_assessments: int = 0
+
+
+# --- runs ------------------------------------------------------------------------------------
+def _region_for(region_code: str | None):
+    from villages.models import Region
+
+    if not region_code:
+        return None
+    region = Region.objects.filter(code=region_code.strip()).first()
+    if region is None:
+        raise ValidationError({"region": _("区划代码“%(code)s”不存在。") % {"code": region_code}})
+    return region
+
+
+def _stale_runs_fail() -> None:
+    """A run still 'running' after the task's hard time limit died with its worker."""
+    limit = getattr(settings, "CELERY_TASK_TIME_LIMIT", 2100)
+    cutoff = timezone.now() - datetime.timedelta(seconds=limit + 60)
+    EvaluationRun.objects.filter(status=EvaluationRun.Status.RUNNING, started_at__lt=cutoff).update(
+        status=EvaluationRun.Status.FAILED, error=_("计算超时或进程中断。")
+    )
+
+
+def evaluation_start(
+    *, period: str, region_code: str | None = None, requested_by=None
+) -> EvaluationRun:
+    """Record that an evaluation of a period (and region) is under way. Only one may run for the
+    same period and region: a second request gets a clear error instead of a second run."""
+    try:
+        parsed = parse_period(period)
+    except PeriodError as exc:
+        raise ValidationError({"period": str(exc)}) from exc
+    region = _region_for(region_code)
+    _stale_runs_fail()
+    try:
+        with transaction.atomic():
+            return EvaluationRun.objects.create(
+                period=parsed.label, region=region, requested_by=requested_by
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("%(period)s 的考核结果正在计算中，请稍后刷新查看。") % {"period": parsed.label}
+        ) from exc
+
+
+def evaluation_execute(*, run: EvaluationRun, today: datetime.date | None = None) -> EvaluationRun:
+    """Run a recorded evaluation and close its record (done or failed, with the time taken)."""
+    started = time.monotonic()
+    try:
+        summary = period_evaluate(
+            period=parse_period(run.period),
+            region=run.region,
+            today=today,
+        )
+    except Exception as exc:
+        run.status = EvaluationRun.Status.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"[:2000]
+        run.seconds = round(time.monotonic() - started, 2)
+        run.save(update_fields=["status", "error", "seconds"])
+        raise
+    run.status = EvaluationRun.Status.DONE
+    run.results = summary.results
+    run.seconds = round(time.monotonic() - started, 2)
+    run.error = "\n".join(summary.problems)[:2000]
+    run.save(update_fields=["status", "results", "seconds", "error"])
+    return run
+
+
+def indicators_evaluate(
+    *,
+    period: str,
+    region_code: str | None = None,
+    requested_by=None,
+    today: datetime.date | None = None,
+) -> EvaluationRun:
+    """Start and run an evaluation in this process (the management command, tests)."""
+    run = evaluation_start(period=period, region_code=region_code, requested_by=requested_by)
+    return evaluation_execute(run=run, today=today)
+
+
+# --- the evaluation --------------------------------------------------------------------------
+def period_evaluate(
+    *,
+    period: Period,
+    region=None,
+    today: datetime.date | None = None,
+    indicators=None,
+) -> EvaluationSummary:
+    """Compute and store every result of the period (limited to a region's subtree when given),
+    replacing what the period had there, then rebuild its roll-ups; for a year also the visit
+    trend and the units' grades. All in one transaction."""
+    collecting = gc.isenabled()
+    gc.disable()  # see engine.evaluate: a million acyclic objects, nothing for the collector
+    try:
+        return _period_evaluate(period=period, region=region, today=today, indicators=indicators)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _period_evaluate(*, period: Period, region, today, indicators) -> EvaluationSummary:
+    started = time.monotonic()
+    today = today or timezone.localdate()
+    region_path = region.path if region is not None else ""
+    results, problems = engine.evaluate(
+        period=period, today=today, region_path=region_path, indicators=indicators
+    )
+    summary = EvaluationSummary(period=period.label, results=len(results), problems=problems)
+    codes = {}
+    if results:
+        from assessments.models import Indicator
+
+        codes = dict(Indicator.objects.values_list("id", "code"))
+    counts: dict[str, int] = defaultdict(int)
+    for result in results:
+        counts[codes.get(result.indicator_id, str(result.indicator_id))] += 1
+    summary.by_indicator = dict(sorted(counts.items()))
+    with transaction.atomic():
+        _results_replace(period=period, region_path=region_path, results=results)
+        rollups_rebuild(period_label=period.label)
+        if period.kind in (PeriodKind.YEAR, PeriodKind.MONTH):
+            visit_months_refresh(period=period, region_path=region_path, today=today)
+        if period.kind == PeriodKind.YEAR:
+            summary.unit_assessments = unit_assessments_grade(year=period.start.year, today=today)
+    summary.seconds = round(time.monotonic() - started, 2)
+    return summary
+
+
+RESULT_COLUMNS = [
+    "indicator_id",
+    "period",
+    "period_start",
+    "period_end",
+    "subject_kind",
+    "subject_id",
+    "subject_label",
+    "path",
+    "township_id",
+    "village_id",
+    "household_id",
+    "unit_id",
+    "helper_id",
+    "pairing_id",
+    "value",
+    "threshold",
+    "met",
+    "shortfall",
+    "computed_at",
+]
+
+
+def _results_replace(*, period: Period, region_path: str, results: list[engine.Result]) -> None:
+    old = IndicatorResult.objects.filter(period=period.label)
+    if region_path:
+        old.filter(path__startswith=region_path).delete()
+        # A subject whose region path changed since the last run (a unit paired anew) still has
+        # its old row outside the region: remove it by subject so the insert cannot collide.
+        by_kind: dict[str, set[int]] = defaultdict(set)
+        for result in results:
+            if result.row.subject_kind not in ("household", "household_helper"):
+                by_kind[result.row.subject_kind].add(result.row.subject_id)
+        for kind, ids in by_kind.items():
+            old.filter(subject_kind=kind, subject_id__in=ids).delete()
+        old.filter(
+            subject_kind="household",
+            subject_id__in=_household_ids_under(region_path),
+        ).delete()
+        old.filter(
+            subject_kind="household_helper",
+            subject_id__in=_household_pairing_ids_under(region_path),
+        ).delete()
+    else:
+        old.delete()
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        _copy_lines(IndicatorResult, RESULT_COLUMNS, _result_lines(results, period, now))
+        return
+    rows = (
+        (
+            r.indicator_id,
+            period.label,
+            period.start,
+            period.end,
+            r.row.subject_kind,
+            r.row.subject_id,
+            r.row.label,
+            r.row.path,
+            r.row.township_id,
+            r.row.village_id,
+            r.row.household_id,
+            r.row.unit_id,
+            r.row.helper_id,
+            r.row.pairing_id,
+            r.row.value,
+            r.threshold,
+            r.met,
+            r.shortfall,
+            now,
+        )
+        for r in results
+    )
+    _copy_rows(IndicatorResult, RESULT_COLUMNS, rows)
+
+
+def _result_lines(results: list[engine.Result], period: Period, now: datetime.datetime):
+    """Results as lines of COPY text, formatted in one f-string each (a generic per-value
+    formatter took longer than the database took to store them). Region paths and subject
+    kinds are digits, slashes and letters; only labels need escaping."""
+    head = f"{period.label}\t{period.start.isoformat()}\t{period.end.isoformat()}"
+    stamp = now.isoformat()
+    null = "\\N"
+    esc = _COPY_ESCAPES
+    for r in results:
+        row = r.row
+        yield (
+            f"{r.indicator_id}\t{head}\t{row.subject_kind}\t{row.subject_id}\t"
+            f"{row.label.translate(esc)}\t{row.path}\t"
+            f"{null if row.township_id is None else row.township_id}\t"
+            f"{null if row.village_id is None else row.village_id}\t"
+            f"{null if row.household_id is None else row.household_id}\t"
+            f"{null if row.unit_id is None else row.unit_id}\t"
+            f"{null if row.helper_id is None else row.helper_id}\t"
+            f"{null if row.pairing_id is None else row.pairing_id}\t"
+            f"{row.value}\t{r.threshold}\t{'t' if r.met else 'f'}\t{r.shortfall}\t{stamp}"
+        )
+
+
+def _household_ids_under(path: str):
+    from households.models import Household
+
+    return Household.objects.filter(path__startswith=path).values("id")
+
+
+def _household_pairing_ids_under(path: str):
+    from households.models import HouseholdPairing
+
+    return HouseholdPairing.objects.filter(household__path__startswith=path).values("id")
+
+
+def _copy_rows(model, columns: list[str], rows) -> int:
+    """Insert tuples into a model's table: COPY on PostgreSQL (a province's 600,000 results in
+    seconds, PERFORMANCE.md), batched bulk_create elsewhere."""
+    count = 0
+    if connection.vendor == "postgresql":
+        return _copy_lines(model, columns, ("\t".join(map(_copy_text, row)) for row in rows))
+    attnames = {f.column: f.attname for f in model._meta.concrete_fields}
+    batch = []
+    for row in rows:
+        batch.append(model(**{attnames[c]: v for c, v in zip(columns, row, strict=True)}))
+        if len(batch) >= BATCH:
+            model.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        model.objects.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
+def _copy_lines(model, columns: list[str], lines) -> int:
+    """Stream lines of COPY text into a model's table (PostgreSQL only)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    count = 0
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+    ):
+        chunk: list[str] = []
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) >= BATCH:
+                copy.write("\n".join(chunk) + "\n")
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            copy.write("\n".join(chunk) + "\n")
+            count += len(chunk)
+    return count
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, datetime.date):  # dates and aware datetimes
+        return value.isoformat()
+    return str(value)
+
+
+# --- roll-ups --------------------------------------------------------------------------------
+def rollups_rebuild(*, period_label: str) -> int:
+    """Count subjects and met subjects of every indicator for every region of the tree (and per
+    unit within each region) for one period, from its stored results."""
+    from villages.models import Region, RegionLevel
+
+    regions = {
+        path: (rid, parent_id, level)
+        for path, rid, parent_id, level in Region.objects.exclude(
+            level=RegionLevel.GROUP
+        ).values_list("path", "id", "parent_id", "level")
+    }
+    groups = (
+        IndicatorResult.objects.filter(period=period_label)
+        .exclude(path="")
+        .order_by()
+        .values("indicator_id", "path", "unit_id")
+        .annotate(n=Count("*"), met_n=Count("pk", filter=Q(met=True)), value_sum=Sum("value"))
+        .values_list("indicator_id", "path", "unit_id", "n", "met_n", "value_sum")
+    )
+    totals: dict[tuple[int, str, int | None], list] = {}
+    prefix_cache: dict[str, tuple[list[str], list[str]]] = {}
+    for indicator_id, path, unit_id, n, met_n, value_sum in groups:
+        cached = prefix_cache.get(path)
+        if cached is None:
+            prefixes = [p for p in engine.path_prefixes(path) if p in regions]
+            # Units are ranked down to a township; a village has one or two units at most.
+            unit_prefixes = [p for p in prefixes if regions[p][2] != RegionLevel.VILLAGE]
+            cached = prefix_cache[path] = (prefixes, unit_prefixes)
+        prefixes, unit_prefixes = cached
+        keys = [(indicator_id, p, None) for p in prefixes]
+        if unit_id is not None:
+            keys += [(indicator_id, p, unit_id) for p in unit_prefixes]
+        for key in keys:
+            acc = totals.get(key)
+            if acc is None:
+                totals[key] = [n, met_n, value_sum or 0]
+            else:
+                acc[0] += n
+                acc[1] += met_n
+                acc[2] += value_sum or 0
+    ResultRollup.objects.filter(period=period_label).delete()
+    columns = [
+        "period",
+        "indicator_id",
+        "region_id",
+        "parent_id",
+        "path",
+        "unit_id",
+        "subjects",
+        "met",
+        "value_sum",
+    ]
+    if connection.vendor == "postgresql":
+        null = "\\N"
+        lines = (
+            f"{period_label}\t{indicator_id}\t{regions[path][0]}\t"
+            f"{null if regions[path][1] is None else regions[path][1]}\t{path}\t"
+            f"{null if unit_id is None else unit_id}\t{n}\t{met_n}\t{value_sum}"
+            for (indicator_id, path, unit_id), (n, met_n, value_sum) in totals.items()
+        )
+        return _copy_lines(ResultRollup, columns, lines)
+    rows = (
+        (
+            period_label,
+            indicator_id,
+            regions[path][0],
+            regions[path][1],
+            path,
+            unit_id,
+            n,
+            met_n,
+            vs,
+        )
+        for (indicator_id, path, unit_id), (n, met_n, vs) in totals.items()
+    )
+    return _copy_rows(ResultRollup, columns, rows)
+
+
+def visit_months_refresh(*, period: Period, region_path: str = "", today: datetime.date) -> int:
+    """Recount visits per township per month for the months of the period (the dashboard's
+    trend), up to today."""
+    from households.models import CreditStatus, Visit, VisitKind
+    from villages.models import Region, RegionLevel
+
+    end = min(period.end, today)
+    if end < period.start:
+        return 0
+    first_month = period.start.replace(day=1)
+    stale = VisitMonth.objects.filter(month__gte=first_month, month__lte=end)
+    if region_path:
+        stale = stale.filter(path__startswith=region_path)
+    stale.delete()
+    visits = Visit.objects.filter(visited_on__gte=period.start, visited_on__lte=end)
+    if region_path:
+        visits = visits.filter(path__startswith=region_path)
+    credited = Q(credit_status=CreditStatus.CREDITED)
+    rows = (
+        visits.annotate(m=TruncMonth("visited_on"))
+        .order_by()
+        .values("township_id", "m")
+        .annotate(
+            n=Count("*"),
+            credited=Count("pk", filter=credited),
+            home=Count("pk", filter=credited & Q(kind=VisitKind.HOME)),
+            held=Count("pk", filter=Q(credit_status=CreditStatus.REVIEW)),
+        )
+        .values_list("township_id", "m", "n", "credited", "home", "held")
+    )
+    paths = dict(Region.objects.filter(level=RegionLevel.TOWNSHIP).values_list("id", "path"))
+    out = [
+        (township_id, paths.get(township_id, ""), _as_date(month), n, credited_n, home, held)
+        for township_id, month, n, credited_n, home, held in rows
+    ]
+    return _copy_rows(
+        VisitMonth,
+        ["township_id", "path", "month", "visits", "credited", "home_credited", "held"],
+        out,
+    )
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+# --- units and the bundled rule (三捆绑) -------------------------------------------------------
+def earned_grade(share: Decimal) -> str:
+    for floor, grade in GRADE_BANDS:
+        if share >= floor:
+            return grade
+    return "incompetent"
+
+
+def _late(planned: int | None, actual: int | None, year: int, today: datetime.date) -> bool:
+    """Due by `year` and not done on schedule, and the lateness still stands in `year`: a
+    village planned for 2024 that exited in 2025 caps its unit in 2024 and 2025, not 2026.
+    While the planned year is still running, a village not yet exited is not late yet."""
+    if not planned or planned > year:
+        return False
+    if actual is None:
+        return not (planned == year and today.year <= year)
+    return actual > planned and actual >= year
+
+
+def bundled_reasons(
+    *, year: int, today: datetime.date | None = None, unit_ids=None
+) -> dict[int, list[dict]]:
+    """Unit id -> the reasons the bundled rule caps it for the year (001 八): a stationed cadre
+    it sent graded incompetent, a paired village not exited on schedule, an assisted county not
+    delisted on schedule. Each reason names the record behind it and its region path."""
+    from cadres.models import Grade, Term, WorkTeamMember, YearlyGrade
+    from pairing.models import Pairing, PairingParticipant
+    from villages.models import RegionLevel
+
+    today = today or timezone.localdate()
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    reasons: dict[int, list[dict]] = defaultdict(list)
+    seen: set[tuple] = set()
+
+    def add(unit_id, reason):
+        key = (unit_id, reason["kind"], reason["id"])
+        if unit_id is None or key in seen or (unit_ids is not None and unit_id not in unit_ids):
+            return
+        seen.add(key)
+        reasons[unit_id].append(reason)
+
+    # 1. Stationed cadres (terms, work teams) graded incompetent for the year.
+    incompetent = YearlyGrade.objects.filter(year=year, grade=Grade.INCOMPETENT).values("cadre_id")
+    terms = (
+        Term.objects.filter(cadre_id__in=incompetent, dispatching_unit__isnull=False)
+        .filter(start_date__lte=end, end_date__gte=start)
+        .filter(Q(recalled_on__isnull=True) | Q(recalled_on__gte=start))
+        .values_list(
+            "dispatching_unit_id", "cadre_id", "cadre__name", "village__name", "village__path"
+        )
+    )
+    for unit_id, cadre_id, name, village_name, path in terms:
+        add(
+            unit_id,
+            {
+                "kind": "cadre",
+                "id": cadre_id,
+                "name": name,
+                "path": path,
+                "text": _("驻村干部%(name)s（%(village)s）%(year)d年度考核为“不称职”")
+                % {"name": name, "village": village_name, "year": year},
+            },
+        )
+    members = (
+        WorkTeamMember.objects.filter(
+            cadre_id__in=incompetent, team__dispatching_unit__isnull=False
+        )
+        .filter(team__start_date__lte=end)
+        .filter(Q(team__end_date__isnull=True) | Q(team__end_date__gte=start))
+        .values_list("team__dispatching_unit_id", "cadre_id", "cadre__name", "team__name")
+    )
+    for unit_id, cadre_id, name, team_name in members:
+        add(
+            unit_id,
+            {
+                "kind": "cadre",
+                "id": cadre_id,
+                "name": name,
+                "path": "",
+                "text": _("驻村干部%(name)s（%(team)s）%(year)d年度考核为“不称职”")
+                % {"name": name, "team": team_name, "year": year},
+            },
+        )
+
+    # 2 and 3. Paired villages and assisted counties, for lead and participating units alike.
+    pairings = Pairing.objects.overlapping(start, end)
+    links = list(
+        pairings.values_list(
+            "lead_unit_id",
+            "village_id",
+            "village__name",
+            "village__path",
+            "village__planned_exit_year",
+            "village__exit_year",
+            "region_id",
+            "region__name",
+            "region__path",
+            "region__level",
+            "region__is_poverty_county",
+            "region__planned_delist_year",
+            "region__delisted_year",
+        )
+    )
+    links += list(
+        PairingParticipant.objects.filter(pairing__in=pairings.values("id"))
+        .exclude(organisation__unit_id__isnull=True)
+        .values_list(
+            "organisation__unit_id",
+            "pairing__village_id",
+            "pairing__village__name",
+            "pairing__village__path",
+            "pairing__village__planned_exit_year",
+            "pairing__village__exit_year",
+            "pairing__region_id",
+            "pairing__region__name",
+            "pairing__region__path",
+            "pairing__region__level",
+            "pairing__region__is_poverty_county",
+            "pairing__region__planned_delist_year",
+            "pairing__region__delisted_year",
+        )
+    )
+    for (
+        unit_id,
+        village_id,
+        village_name,
+        village_path,
+        planned_exit,
+        exit_year,
+        region_id,
+        region_name,
+        region_path,
+        level,
+        poverty_county,
+        planned_delist,
+        delisted,
+    ) in links:
+        if village_id and _late(planned_exit, exit_year, year, today):
+            add(
+                unit_id,
+                {
+                    "kind": "village",
+                    "id": village_id,
+                    "name": village_name,
+                    "path": village_path,
+                    "text": _("结对村%(name)s计划%(planned)d年退出，%(actual)s")
+                    % {
+                        "name": village_name,
+                        "planned": planned_exit,
+                        "actual": _("至今未退出")
+                        if exit_year is None
+                        else _("%(y)d年才退出") % {"y": exit_year},
+                    },
+                },
+            )
+        if (
+            level == RegionLevel.COUNTY
+            and poverty_county
+            and _late(planned_delist, delisted, year, today)
+        ):
+            add(
+                unit_id,
+                {
+                    "kind": "county",
+                    "id": region_id,
+                    "name": region_name,
+                    "path": region_path,
+                    "text": _("帮扶县%(name)s计划%(planned)d年摘帽，%(actual)s")
+                    % {
+                        "name": region_name,
+                        "planned": planned_delist,
+                        "actual": _("至今未摘帽")
+                        if delisted is None
+                        else _("%(y)d年才摘帽") % {"y": delisted},
+                    },
+                },
+            )
+    return reasons
+
+
+def unit_assessments_grade(*, year: int, today: datetime.date | None = None) -> int:
+    """Grade every unit with results for the year: the share of its indicators met (yearly and
+    snapshot results of the year, and the year's quarterly results), then the bundled rule."""
+    labels = [str(year)] + [f"{year}-Q{q}" for q in range(1, 5)]
+    per_indicator: dict[int, dict[int, list[int]]] = defaultdict(dict)
+    rows = (
+        IndicatorResult.objects.filter(period__in=labels, unit__isnull=False)
+        .order_by()
+        .values("unit_id", "indicator_id")
+        .annotate(n=Count("*"), met_n=Count("pk", filter=Q(met=True)))
+        .values_list("unit_id", "indicator_id", "n", "met_n")
+    )
+    for unit_id, indicator_id, n, met_n in rows:
+        per_indicator[unit_id][indicator_id] = [n, met_n]
+    reasons = bundled_reasons(year=year, today=today, unit_ids=set(per_indicator))
+    assessments = []
+    for unit_id, by_indicator in per_indicator.items():
+        shares = [Decimal(met_n) / Decimal(n) for n, met_n in by_indicator.values() if n]
+        share = (sum(shares, Decimal(0)) / len(shares)) if shares else Decimal(0)
+        share = share.quantize(Decimal("0.0001"))
+        earned = earned_grade(share)
+        unit_reasons = reasons.get(unit_id, [])
+        # Any reason caps the unit: whatever its results, "excellent" is out of reach this year.
+        capped = bool(unit_reasons)
+        final = (
+            CAPPED_GRADE
+            if capped and GRADE_ORDER.index(earned) < GRADE_ORDER.index(CAPPED_GRADE)
+            else earned
+        )
+        assessments.append(
+            UnitAssessment(
+                unit_id=unit_id,
+                year=year,
+                met_share=share,
+                earned_grade=earned,
+                capped=capped,
+                cap_reasons=unit_reasons,
+                final_grade=final,
+            )
+        )
+    UnitAssessment.objects.filter(year=year).delete()
+    UnitAssessment.objects.bulk_create(assessments, batch_size=1000)
+    return len(assessments)
