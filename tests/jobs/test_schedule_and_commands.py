@@ -73,6 +73,8 @@ def test_draw_spot_check_command(strata_region, capsys):
     call_command("draw_spot_check", *args, "--dry-run")
     dry = capsys.readouterr().out
     assert "抽中 6/10 个村" in dry and not SpotCheckDraw.objects.exists()
+    call_command("draw_spot_check", *args, "--rollback")
+    assert "已回滚" in capsys.readouterr().out and not SpotCheckDraw.objects.exists()
     call_command("draw_spot_check", *args)
     assert "随机种子 5" in capsys.readouterr().out
     draw = SpotCheckDraw.objects.get()

@@ -6,7 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
-from inspections.services import SEED_MAX, spot_check_compute, spot_check_draw
+from inspections.services import (
+    SEED_MAX,
+    spot_check_compute,
+    spot_check_draw,
+    spot_check_recheck,
+)
 from villages.models import Region
 
 
@@ -28,6 +33,11 @@ class Command(BaseCommand):
             "--exclude-previous", action="store_true", help="尽量避开上季度已抽查的村。"
         )
         parser.add_argument("--by", default=None, help="以该用户名记录抽取人（须为审核人员）。")
+        parser.add_argument(
+            "--rollback",
+            action="store_true",
+            help="保存并复核后整体回滚，只报告耗时（在只读的基准库上测量保存的开销）。",
+        )
         parser.add_argument(
             "--dry-run",
             action="store_true",
@@ -73,6 +83,17 @@ class Command(BaseCommand):
                     exclude_previous=o["exclude_previous"],
                     seed=o["seed"],
                 )
+                if o["rollback"]:
+                    saved = time.monotonic() - started
+                    checked = time.monotonic()
+                    result = spot_check_recheck(draw=draw)
+                    self.stdout.write(
+                        f"保存 {draw.items.count()} 个抽查对象用时 {saved:.2f} 秒，"
+                        f"复核用时 {time.monotonic() - checked:.2f} 秒"
+                        f"（{'一致' if result.matches else '不一致'}），已回滚，未保存。"
+                    )
+                    transaction.set_rollback(True)
+                    return
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
         elapsed = time.monotonic() - started
