@@ -135,6 +135,22 @@ class VisitForm(CoordinatesMixin, forms.Form):
             raise ValidationError(_("请先查找并选择走访的贫困户。"))
         return self.household_obj
 
+    def clean_photos(self):
+        """Checked here as well as in the service so a bad file is reported together with
+        the other errors, before the user re-selects the photos."""
+        from households.services import photo_check
+
+        photos = self.cleaned_data.get("photos") or []
+        messages = []
+        for upload in photos:
+            try:
+                photo_check(upload)
+            except ValidationError as exc:
+                messages.extend(exc.messages)
+        if messages:
+            raise ValidationError(messages)
+        return photos
+
     def clean_visited_on(self):
         day = self.cleaned_data["visited_on"]
         if day > timezone.localdate():

@@ -133,7 +133,7 @@ def household_detail(*, user, pk: int, visits_shown: int = 50) -> HouseholdPage:
         .order_by("-visited_on", "-id")
     )
     visits = list(visits_qs[:visits_shown])
-    visits_total = len(visits) if len(visits) < visits_shown else visits_qs.count()
+    visits_total = visits_qs.count()
     page = HouseholdPage(
         household=household,
         members=members,

@@ -4,6 +4,7 @@ the services in pairing/services.py decide what is saved."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from pairing.models import Meeting, Pairing, PartyDay, StudyTrip, Training, Unit
 from villages.forms import EntryForm, villages_in_scope
@@ -35,6 +36,15 @@ class TrainingForm(EntryForm):
             "village_cadres_trained",
             "content",
         ]
+
+    def clean(self):
+        cleaned = super().clean()
+        attendance = cleaned.get("attendance") or 0
+        cadres = cleaned.get("village_cadres_trained") or 0
+        if cadres > attendance and not self.has_error("village_cadres_trained"):
+            # Also checked by the service; here so it shows together with the other errors.
+            self.add_error("village_cadres_trained", _("其中村干部人数不能多于参训人数。"))
+        return cleaned
 
 
 class MeetingForm(EntryForm):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from villages.models import Village, VillageIncome
 
@@ -42,6 +43,16 @@ class EntryForm(forms.ModelForm):
         for name, queryset_for in self.scoped.items():
             if name in self.fields:
                 self.fields[name].queryset = queryset_for(user)
+        for name, form_field in self.fields.items():
+            try:
+                model_field = self._meta.model._meta.get_field(name)
+            except Exception:
+                continue
+            if model_field.has_default() and not callable(model_field.default):
+                # Counts with a default (attendance 0, one day) may be left empty.
+                form_field.required = False
+                if not self.instance.pk:
+                    self.initial.setdefault(name, model_field.default)
         today = timezone.localdate().isoformat()
         for name in self.date_fields:
             if name in self.fields:
@@ -53,8 +64,33 @@ class EntryForm(forms.ModelForm):
             if isinstance(widget, forms.NumberInput):
                 widget.attrs.setdefault("inputmode", "numeric")
 
+    def _post_clean(self):
+        """The model's field rules run here; its unique and check constraints are the
+        service's to check, with messages that name the field (Django's own say only
+        "constraint … is invalid")."""
+        instance = self.instance
+        original = instance.full_clean
+
+        def fields_only(exclude=None, validate_unique=True, validate_constraints=True):
+            return original(exclude=exclude, validate_unique=False, validate_constraints=False)
+
+        instance.full_clean = fields_only
+        try:
+            super()._post_clean()
+        finally:
+            del instance.full_clean
+
     def validate_unique(self):
-        """Uniqueness is the service's to check, with a message that names the field."""
+        """See _post_clean: the service checks uniqueness."""
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        for name in self.date_fields:
+            value = cleaned.get(name)
+            if value is not None and value > today:
+                self.add_error(name, _("日期不能晚于今天。"))
+        return cleaned
 
     def service_kwargs(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.fields}

@@ -117,7 +117,7 @@ def village_detail(*, user, pk: int, households_shown: int = 100) -> VillagePage
     today = timezone.localdate()
     households_qs = Household.objects.filter(village=village).order_by("head_name", "id")
     households = list(households_qs[:households_shown])
-    total = len(households) if len(households) < households_shown else households_qs.count()
+    total = households_qs.count()
     from households.selectors import households_decorate
 
     households_decorate(households, today=today)
