@@ -190,6 +190,9 @@ VISIT_MAX_DISTANCE_METRES = env_int("VISIT_MAX_DISTANCE_METRES", 3000)
 # Exports larger than this many rows run as a background job instead of in the request.
 EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 5000)
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
+# Household rosters uploaded from Excel: larger files or more rows are refused (split them).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
 # Overdue items are escalated to the township, then the county, after these many days.
 ESCALATE_TOWNSHIP_AFTER_DAYS = env_int("ESCALATE_TOWNSHIP_AFTER_DAYS", 3)
 ESCALATE_COUNTY_AFTER_DAYS = env_int("ESCALATE_COUNTY_AFTER_DAYS", 10)

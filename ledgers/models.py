@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,7 @@ class ExportJob(models.Model):
         "villages.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
     )
     period = models.CharField(_("期间"), max_length=10)
+    masked = models.BooleanField(_("身份证号脱敏"), default=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -49,6 +52,11 @@ class ExportJob(models.Model):
         verbose_name = _("台账导出")
         verbose_name_plural = _("台账导出")
         ordering = ["-created_at"]
+        indexes = [
+            # The export page lists the user's recent jobs; the purge finds expired files.
+            models.Index(fields=["user", "created_at"], name="export_job_user_idx"),
+            models.Index(fields=["status", "expires_at"], name="export_job_expiry_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.region} {self.period}"
@@ -60,3 +68,57 @@ class ExportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(99, int(self.done_rows * 100 / self.total_rows))
+
+
+def roster_upload_path(instance: "RosterImport", filename: str) -> str:
+    # A random name: the file holds full ID numbers and must not be guessable.
+    return f"imports/{uuid.uuid4().hex}.xlsx"
+
+
+class RosterImport(models.Model):
+    """A household roster uploaded from Excel: checked first (the dry run shows every error or
+    every change), imported only when the user confirms and only if every row is right. The
+    uploaded file is kept until the purge job removes it (it holds full ID numbers)."""
+
+    class Status(models.TextChoices):
+        INVALID = "invalid", _("有错误，未导入")
+        CHECKED = "checked", _("已检查，待确认导入")
+        IMPORTED = "imported", _("已导入")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.CASCADE,
+        related_name="roster_imports",
+    )
+    file = models.FileField(_("上传文件"), upload_to=roster_upload_path, blank=True)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+    income_year = models.PositiveSmallIntegerField(_("收入年度"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新增户数"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新户数"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变化户数"), default=0)
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True)
+    header_row = models.PositiveIntegerField(_("表头所在行"), default=1)
+    # File-level refusal (not an xlsx, encrypted, too large…), shown instead of row errors.
+    refusal = models.TextField(_("拒绝原因"), blank=True)
+    # Every row error: {"row", "column", "letter", "value", "message"}.
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    # What the import would change (dry run) or changed: {"row", "action", "id", "name", "fields"}.
+    changes = models.JSONField(_("变化"), default=list, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("名册导入")
+        verbose_name_plural = _("名册导入")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} {self.get_status_display()}"
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)

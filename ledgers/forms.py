@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledgers.models import LedgerKind
+from ledgers.periods import MIN_YEAR, PeriodError, parse_period
+from ledgers.selectors import regions_for_export
+from villages.models import RegionLevel
+
+FIRST_YEAR = 2014  # 精准扶贫建档立卡 began in 2014
+
+LEVEL_INDENT = {
+    RegionLevel.PROVINCE: 0,
+    RegionLevel.PREFECTURE: 1,
+    RegionLevel.COUNTY: 2,
+    RegionLevel.TOWNSHIP: 3,
+}
+
+
+def year_choices() -> list[tuple[str, str]]:
+    this_year = timezone.localdate().year
+    return [(str(y), f"{y}年") for y in range(this_year + 1, max(FIRST_YEAR, MIN_YEAR) - 1, -1)]
+
+
+PART_CHOICES = [
+    ("", _("全年")),
+    ("Q1", _("第一季度")),
+    ("Q2", _("第二季度")),
+    ("Q3", _("第三季度")),
+    ("Q4", _("第四季度")),
+    *[(f"{m:02d}", _("%(m)d月") % {"m": m}) for m in range(1, 13)],
+]
+
+
+class ExportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("台账"), choices=LedgerKind.choices)
+    # A code, not a ModelChoiceField: a region outside the user's scope is answered with 404 by
+    # the service (like every out-of-scope object), not with a form error that confirms it exists.
+    region = forms.CharField(label=_("区划"), max_length=15, widget=forms.Select)
+    year = forms.ChoiceField(label=_("年度"))
+    part = forms.ChoiceField(label=_("期间"), choices=PART_CHOICES, required=False)
+    mask_ids = forms.BooleanField(
+        label=_("身份证号脱敏（只显示前6位和后4位）"),
+        required=False,
+        help_text=_("报送上级时一般选择脱敏；完整号码的台账可用于名册导入核对。"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["year"].choices = year_choices()
+        self.fields["year"].initial = str(timezone.localdate().year)
+        regions = list(regions_for_export(user=user).values_list("code", "name", "level"))
+        self.fields["region"].widget.choices = [
+            (code, "　" * LEVEL_INDENT.get(level, 0) + name) for code, name, level in regions
+        ]
+        if user.region_id:
+            self.fields["region"].initial = user.region.code
+        if not user.can_view_full_id:
+            del self.fields["mask_ids"]
+
+    def clean(self):
+        data = super().clean()
+        year, part = data.get("year"), data.get("part") or ""
+        if year:
+            key = year if not part else (f"{year}-{part}")
+            try:
+                data["period"] = parse_period(key)
+            except PeriodError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("名册文件（.xlsx）"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+    income_year = forms.ChoiceField(
+        label=_("收入年度"),
+        help_text=_("“年人均纯收入（元）”一列记入哪一年。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["income_year"].choices = year_choices()
+        self.fields["income_year"].initial = str(timezone.localdate().year)

@@ -1,0 +1,357 @@
+"""Writes of the ledgers app: exporting ledgers (at once or as a background job), purging old
+files, and importing household rosters. Views, tasks and management commands call these."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, SecurityEvent
+from accounts.services import security_event_record
+from ledgers import importers
+from ledgers.exporters import Exporter, exporter_for
+from ledgers.models import ExportJob, RosterImport
+from ledgers.periods import LedgerPeriod, parse_period
+from villages.models import Region
+
+logger = logging.getLogger(__name__)
+
+EXPORT_ROLES = {Role.REVIEWER, Role.TOWNSHIP_STAFF}
+# A background job writes its progress every this many rows (one UPDATE each).
+PROGRESS_EVERY = 2000
+IMPORT_ROLES = {Role.REVIEWER, Role.TOWNSHIP_STAFF}
+
+
+# --- who may do what ----------------------------------------------------------------------------
+def user_can_export(user) -> bool:
+    """Reviewers send ledgers upward; township staff may export their township's (with masked
+    ID numbers); administrators anything. Cadres and coordinators have no region to export."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_admin or (user.role in EXPORT_ROLES and user.region_id is not None)
+
+
+def user_can_import(user) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_admin or (user.role in IMPORT_ROLES and user.region_id is not None)
+
+
+def region_check(*, user, region: Region) -> None:
+    """A region outside the user's scope is answered as 'not found'."""
+    if user.is_admin:
+        return
+    if not user.region_id or not region.path.startswith(user.region.path):
+        raise Http404
+
+
+# --- exporting ----------------------------------------------------------------------------------
+def ledger_exporter(
+    *, user, kind: str, region: Region, period: LedgerPeriod, mask_ids: bool = False
+) -> Exporter:
+    if user is not None:
+        if not user_can_export(user):
+            raise PermissionDenied
+        region_check(user=user, region=region)
+    return exporter_for(kind, user=user, region=region, period=period, mask_ids=mask_ids)
+
+
+def _log_export(*, exporter: Exporter, rows: int, request=None, job: ExportJob | None = None):
+    user = exporter.user
+    security_event_record(
+        kind=SecurityEvent.Kind.EXPORT,
+        request=request,
+        user=user,
+        username="" if user is not None else "manage.py",
+        region_code=exporter.region.code,
+        rows=rows,
+        detail={
+            "ledger": exporter.kind,
+            "region": exporter.region.code,
+            "region_name": exporter.region_label,
+            "period": exporter.period.key,
+            "masked_ids": exporter.mask_ids,
+            "job": job.pk if job else None,
+        },
+    )
+
+
+def ledger_write(*, exporter: Exporter, target, request=None, on_progress=None) -> int:
+    """Write the ledger to `target` (a path or binary file) and log the export."""
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = exporter.write(target, on_progress=on_progress)
+    _log_export(exporter=exporter, rows=rows, request=request)
+    return rows
+
+
+def export_job_create(
+    *, user, kind: str, region: Region, period: LedgerPeriod, mask_ids: bool, total_rows: int
+) -> ExportJob:
+    """Record a large export and queue it for a worker once the record is committed."""
+    from ledgers.tasks import run_export
+
+    exporter = ledger_exporter(
+        user=user, kind=kind, region=region, period=period, mask_ids=mask_ids
+    )
+    job = ExportJob.objects.create(
+        user=user,
+        kind=kind,
+        region=region,
+        period=period.key,
+        masked=exporter.mask_ids,
+        total_rows=total_rows,
+    )
+    transaction.on_commit(lambda: run_export.delay(job.pk))
+    return job
+
+
+def export_job_run(*, job_id: int) -> ExportJob | None:
+    """Fill one export job. Claimed with a conditional update, so a retried or duplicated task
+    does nothing; progress is written every chunk for the page's progress bar."""
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
+        status=ExportJob.Status.RUNNING
+    )
+    if not claimed:
+        return None
+    job = ExportJob.objects.select_related("user", "region").get(pk=job_id)
+    exporter = exporter_for(
+        job.kind,
+        user=job.user,
+        region=job.region,
+        period=parse_period(job.period),
+        mask_ids=job.masked,
+    )
+
+    def progress(rows: int) -> None:
+        ExportJob.objects.filter(pk=job_id).update(done_rows=rows)
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="ledger-") as folder:
+            path = Path(folder) / "ledger.xlsx"
+            with translation.override(settings.LANGUAGE_CODE):
+                rows = exporter.write(path, on_progress=progress, progress_every=PROGRESS_EVERY)
+            with path.open("rb") as handle:
+                job.file.save(exporter.filename, File(handle), save=False)
+    except Exception:
+        logger.exception("export job %s failed", job_id)
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportJob.Status.FAILED,
+            error=_("生成台账时出错，请稍后重试；如仍失败请联系系统管理员。"),
+            finished_at=timezone.now(),
+        )
+        return ExportJob.objects.get(pk=job_id)
+    now = timezone.now()
+    job.status = ExportJob.Status.DONE
+    job.done_rows = rows
+    job.total_rows = rows
+    job.finished_at = now
+    job.expires_at = now + datetime.timedelta(days=settings.EXPORT_KEEP_DAYS)
+    job.save(
+        update_fields=["file", "status", "done_rows", "total_rows", "finished_at", "expires_at"]
+    )
+    _log_export(exporter=exporter, rows=rows, job=job)
+    return job
+
+
+def export_job_for_download(*, user, job_id: int) -> ExportJob:
+    """Only the user who asked, or an administrator, may fetch a job (others: not found)."""
+    job = ExportJob.objects.select_related("region").filter(pk=job_id).first()
+    if job is None or not (job.user_id == user.id or user.is_admin):
+        raise Http404
+    return job
+
+
+def export_download_log(*, job: ExportJob, request) -> None:
+    security_event_record(
+        kind=SecurityEvent.Kind.DOWNLOAD,
+        request=request,
+        region_code=job.region.code,
+        rows=job.total_rows,
+        detail={"ledger": job.kind, "period": job.period, "job": job.pk, "owner": job.user_id},
+    )
+
+
+def ledger_files_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Delete ledgers past their keeping time, mark jobs a dead worker left behind as failed,
+    and delete uploaded rosters older than a day (they hold full ID numbers)."""
+    now = now or timezone.now()
+    expired = 0
+    for job in ExportJob.objects.filter(status=ExportJob.Status.DONE, expires_at__lt=now):
+        if job.file:
+            job.file.delete(save=False)
+        job.status = ExportJob.Status.EXPIRED
+        job.save(update_fields=["file", "status"])
+        expired += 1
+    stale_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 600)
+    stale = ExportJob.objects.filter(
+        status__in=[ExportJob.Status.PENDING, ExportJob.Status.RUNNING],
+        created_at__lt=stale_before,
+    ).update(
+        status=ExportJob.Status.FAILED,
+        error=_("生成超时，请重新导出。"),
+        finished_at=now,
+    )
+    uploads = 0
+    for roster in RosterImport.objects.filter(
+        created_at__lt=now - datetime.timedelta(days=1)
+    ).exclude(file=""):
+        roster.file.delete(save=False)
+        roster.save(update_fields=["file"])
+        uploads += 1
+    return {"expired": expired, "stale": stale, "uploads": uploads}
+
+
+# --- importing ----------------------------------------------------------------------------------
+def _store_result(roster: RosterImport, check: importers.RosterCheck) -> None:
+    roster.total_rows = check.total_rows
+    roster.errors = [error.as_dict() for error in check.errors]
+    roster.changes = check.changes
+    roster.created_count = check.created
+    roster.updated_count = check.updated
+    roster.unchanged_count = check.unchanged
+    roster.sheet = check.parsed.sheet
+    roster.header_row = check.parsed.header_row
+
+
+def roster_import_check(*, user, upload, income_year: int) -> RosterImport:
+    """The dry run: check an uploaded roster and record what importing would change (or every
+    error). The file is kept (until the purge) so the user can confirm without uploading again."""
+    if not user_can_import(user):
+        raise PermissionDenied
+    name = Path(upload.name or "roster.xlsx").name[:255]
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    roster = RosterImport(
+        user=user, original_name=name, sha256=digest.hexdigest(), income_year=income_year
+    )
+    upload.seek(0)
+    try:
+        importers.check_file(upload, size=upload.size)
+        with translation.override(settings.LANGUAGE_CODE):
+            parsed = importers.read_roster(upload)
+            check = importers.check_roster(parsed, user=user, income_year=income_year)
+    except importers.RosterRefused as refused:
+        roster.status = RosterImport.Status.INVALID
+        roster.refusal = refused.message
+        roster.save()
+        return roster
+    _store_result(roster, check)
+    roster.status = RosterImport.Status.CHECKED if check.ok else RosterImport.Status.INVALID
+    upload.seek(0)
+    roster.file.save("roster.xlsx", File(upload), save=False)
+    roster.save()
+    return roster
+
+
+def roster_import_for(*, user, roster_id: int) -> RosterImport:
+    roster = RosterImport.objects.filter(pk=roster_id).first()
+    if roster is None or not (roster.user_id == user.id or user.is_admin):
+        raise Http404
+    return roster
+
+
+def roster_import_apply(*, user, roster_id: int, request=None) -> RosterImport:
+    """Import a checked roster: checked again inside one transaction (the database may have
+    changed since the dry run) and written only if every row is still right."""
+    with transaction.atomic():
+        roster = roster_import_for(user=user, roster_id=roster_id)
+        roster = RosterImport.objects.select_for_update().get(pk=roster.pk)
+        if roster.status != RosterImport.Status.CHECKED:
+            return roster  # imported already (a second click) or never valid
+        if not roster.file:
+            roster.status = RosterImport.Status.INVALID
+            roster.refusal = _("上传的文件已过期删除，请重新上传。")
+            roster.save(update_fields=["status", "refusal"])
+            return roster
+        try:
+            with roster.file.open("rb") as handle, translation.override(settings.LANGUAGE_CODE):
+                check = importers.import_roster(
+                    handle, size=roster.file.size, user=user, income_year=roster.income_year
+                )
+        except importers.RosterRefused as refused:
+            roster.status = RosterImport.Status.INVALID
+            roster.refusal = refused.message
+            roster.save(update_fields=["status", "refusal"])
+            return roster
+        _store_result(roster, check)
+        if check.ok:
+            roster.status = RosterImport.Status.IMPORTED
+            roster.imported_at = timezone.now()
+        else:
+            roster.status = RosterImport.Status.INVALID
+        roster.save()
+    if roster.status == RosterImport.Status.IMPORTED:
+        security_event_record(
+            kind=SecurityEvent.Kind.IMPORT,
+            request=request,
+            user=user,
+            rows=roster.created_count + roster.updated_count,
+            detail={
+                "roster": roster.pk,
+                "file": roster.original_name,
+                "sha256": roster.sha256,
+                "created": roster.created_count,
+                "updated": roster.updated_count,
+                "unchanged": roster.unchanged_count,
+                "income_year": roster.income_year,
+            },
+        )
+    return roster
+
+
+def roster_error_copy(*, roster: RosterImport) -> bytes:
+    """The user's workbook with an error column, for a roster that has row errors."""
+    if not roster.file or not roster.errors:
+        raise Http404
+    with roster.file.open("rb") as handle, translation.override(settings.LANGUAGE_CODE):
+        return importers.error_workbook(
+            handle, sheet=roster.sheet, header_row=roster.header_row, errors=roster.errors
+        )
+
+
+def roster_template() -> ContentFile:
+    with translation.override(settings.LANGUAGE_CODE):
+        return ContentFile(importers.template_workbook(), name="贫困户名册模板.xlsx")
+
+
+def roster_import_path(
+    *, path: Path, user, income_year: int, dry_run: bool
+) -> importers.RosterCheck:
+    """The command line's import: check (and unless a dry run, import) a roster file. Raises
+    importers.RosterRefused for a file that cannot be read as a roster."""
+    with path.open("rb") as handle, translation.override(settings.LANGUAGE_CODE):
+        check = importers.import_roster(
+            handle,
+            size=path.stat().st_size,
+            user=user,
+            income_year=income_year,
+            dry_run=dry_run,
+        )
+    if check.ok and not dry_run:
+        security_event_record(
+            kind=SecurityEvent.Kind.IMPORT,
+            user=user,
+            username="" if user is not None else "manage.py",
+            rows=check.created + check.updated,
+            detail={
+                "file": path.name,
+                "created": check.created,
+                "updated": check.updated,
+                "unchanged": check.unchanged,
+                "income_year": income_year,
+            },
+        )
+    return check

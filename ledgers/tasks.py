@@ -1,0 +1,19 @@
+"""Celery tasks of the ledgers app: thin, they take ids and call a service."""
+
+from celery import shared_task
+
+from ledgers import services
+
+
+@shared_task(name="ledgers.tasks.run_export")
+def run_export(job_id: int) -> str:
+    """Fill a large ledger export (queued by the export page once the job row is committed)."""
+    job = services.export_job_run(job_id=job_id)
+    return job.status if job is not None else "skipped"
+
+
+@shared_task(name="ledgers.tasks.purge_expired_exports")
+def purge_expired_exports() -> dict:
+    """Delete ledgers past EXPORT_KEEP_DAYS, fail jobs a dead worker left running, and delete
+    uploaded rosters older than a day. Scheduled by the beat schedule."""
+    return services.ledger_files_purge()

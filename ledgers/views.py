@@ -1,0 +1,221 @@
+"""Pages of the ledgers app: the reviewer's export page, the background job's progress and
+download, and the roster import (upload, dry run, confirm). Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ledgers import selectors, services
+from ledgers.forms import ExportForm, ImportForm
+from ledgers.models import ExportJob, LedgerKind, RosterImport
+from villages.models import Region
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_ERRORS = 1000  # errors listed on the page; the downloaded copy has all of them
+PAGE_CHANGES = 500
+
+
+def _require_export(user) -> None:
+    if not services.user_can_export(user):
+        raise PermissionDenied
+
+
+def _require_import(user) -> None:
+    if not services.user_can_import(user):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export(request):
+    """The reviewer's export page: pick ledger, region and period. Small ledgers download at
+    once; larger ones (over EXPORT_SYNC_MAX_ROWS rows) become a background job."""
+    _require_export(request.user)
+    form = ExportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        region = get_object_or_404(Region, code=data["region"])
+        exporter = services.ledger_exporter(
+            user=request.user,
+            kind=data["kind"],
+            region=region,
+            period=data["period"],
+            mask_ids=data.get("mask_ids", False),
+        )
+        rows = exporter.count()
+        if rows <= settings.EXPORT_SYNC_MAX_ROWS:
+            # FileResponse closes the file once sent (the file is deleted on close).
+            target = tempfile.TemporaryFile()  # noqa: SIM115
+            services.ledger_write(exporter=exporter, target=target, request=request)
+            target.seek(0)
+            return FileResponse(
+                target, as_attachment=True, filename=exporter.filename, content_type=XLSX
+            )
+        job = services.export_job_create(
+            user=request.user,
+            kind=data["kind"],
+            region=region,
+            period=data["period"],
+            mask_ids=exporter.mask_ids,
+            total_rows=rows,
+        )
+        return redirect("ledgers:job", job_id=job.pk)
+    return render(
+        request,
+        "ledgers/export.html",
+        {
+            "form": form,
+            "jobs": selectors.export_jobs_for(user=request.user),
+            "sync_max_rows": settings.EXPORT_SYNC_MAX_ROWS,
+            "keep_days": settings.EXPORT_KEEP_DAYS,
+            "can_import": services.user_can_import(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def job(request, job_id: int):
+    job = services.export_job_for_download(user=request.user, job_id=job_id)
+    running = job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING)
+    return render(request, "ledgers/job.html", {"job": job, "running": running})
+
+
+@login_required
+@require_GET
+def job_status(request, job_id: int):
+    """Polled by static/js/ledgers.js to move the progress bar."""
+    job = services.export_job_for_download(user=request.user, job_id=job_id)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "progress": job.progress,
+            "done_rows": job.done_rows,
+            "total_rows": job.total_rows,
+            "download_url": reverse("ledgers:job_download", args=[job.pk])
+            if job.status == ExportJob.Status.DONE
+            else None,
+        }
+    )
+
+
+@login_required
+@require_GET
+def job_download(request, job_id: int):
+    job = services.export_job_for_download(user=request.user, job_id=job_id)
+    if job.status == ExportJob.Status.EXPIRED:
+        return render(request, "ledgers/job.html", {"job": job, "running": False}, status=410)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        return redirect("ledgers:job", job_id=job.pk)
+    services.export_download_log(job=job, request=request)
+    filename = f"{LedgerKind(job.kind).label}_{job.region.name}_{job.period}.xlsx"
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=filename, content_type=XLSX
+    )
+
+
+# --- roster import ------------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_import(request):
+    """Upload a household roster; it is checked first (dry run) and imported only on confirm."""
+    _require_import(request.user)
+    if request.method == "POST":
+        # Refuse an oversized upload before reading its body.
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.IMPORT_MAX_BYTES + 64 * 1024:
+            messages.error(
+                request,
+                _("文件过大，上限为 %(mb).1f MB；请拆分后分批导入。")
+                % {"mb": settings.IMPORT_MAX_BYTES / 1024 / 1024},
+            )
+            return redirect("ledgers:import")
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            roster = services.roster_import_check(
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                income_year=int(form.cleaned_data["income_year"]),
+            )
+            return redirect("ledgers:import_detail", roster_id=roster.pk)
+    else:
+        form = ImportForm()
+    return render(
+        request,
+        "ledgers/import.html",
+        {
+            "form": form,
+            "imports": selectors.roster_imports_for(user=request.user),
+            "max_mb": settings.IMPORT_MAX_BYTES / 1024 / 1024,
+            "max_rows": settings.IMPORT_MAX_ROWS,
+            "can_export": services.user_can_export(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def roster_template(request):
+    _require_import(request.user)
+    template = services.roster_template()
+    response = HttpResponse(template.read(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, template.name)
+    return response
+
+
+@login_required
+@require_GET
+def roster_detail(request, roster_id: int):
+    roster = services.roster_import_for(user=request.user, roster_id=roster_id)
+    return render(
+        request,
+        "ledgers/import_detail.html",
+        {
+            "roster": roster,
+            "errors": roster.errors[:PAGE_ERRORS],
+            "more_errors": max(0, len(roster.errors) - PAGE_ERRORS),
+            "changes": roster.changes[:PAGE_CHANGES],
+            "more_changes": max(0, len(roster.changes) - PAGE_CHANGES),
+            "can_apply": roster.status == RosterImport.Status.CHECKED
+            and (roster.created_count or roster.updated_count),
+        },
+    )
+
+
+@login_required
+@require_POST
+def roster_apply(request, roster_id: int):
+    _require_import(request.user)
+    roster = services.roster_import_apply(user=request.user, roster_id=roster_id, request=request)
+    if roster.status == RosterImport.Status.IMPORTED:
+        messages.success(
+            request,
+            _("导入完成：新增 %(c)d 户，更新 %(u)d 户，未变化 %(n)d 户。")
+            % {"c": roster.created_count, "u": roster.updated_count, "n": roster.unchanged_count},
+        )
+    elif roster.status == RosterImport.Status.INVALID:
+        messages.error(request, _("名册未导入：请查看下面列出的问题。"))
+    return redirect("ledgers:import_detail", roster_id=roster.pk)
+
+
+@login_required
+@require_GET
+def roster_errors(request, roster_id: int):
+    roster = services.roster_import_for(user=request.user, roster_id=roster_id)
+    content = services.roster_error_copy(roster=roster)
+    stem = roster.original_name.rsplit(".", 1)[0]
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}_错误说明.xlsx")
+    return response
