@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Comparison, Indicator, IndicatorResult, SubjectKind, UnitAssessment
 from cadres.models import ReserveCadre, TalentAssignment, Term
-from households.idcard import mask_id_number
+from households.idcard import mask_id_number, mask_phone
 from households.models import (
     AssistanceTrack,
     CreditStatus,
@@ -152,6 +152,12 @@ class Exporter(ABC):
         if not value:
             return ""
         return mask_id_number(value) if self.mask_ids else value
+
+    def phone(self, value: str | None) -> str:
+        # Phones are personal data too: masked whenever ID numbers are (issue 8).
+        if not value:
+            return ""
+        return mask_phone(value) if self.mask_ids else value
 
     def region_columns(self) -> list[Column]:
         columns = []
@@ -335,7 +341,7 @@ class PairingLedger(Exporter):
                     head_name,
                     self.id_number(id_number),
                     size,
-                    phone,
+                    self.phone(phone),
                     causes.get(cause, cause),
                     tracks.get(track, track),
                     YES if key_difficulty else NO,
