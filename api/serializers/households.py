@@ -11,7 +11,7 @@ from rest_framework import serializers
 from api.base import MAX_PHOTOS_PER_VISIT, StrictSerializer
 from api.serializers.fields import EntryDateField, ScopedPrimaryKeyRelatedField
 from cadres.models import Cadre
-from households.idcard import mask_id_number
+from households.idcard import mask_id_number, mask_phone
 from households.models import (
     Household,
     HouseholdPairing,
@@ -76,6 +76,10 @@ class HouseholdSerializer(serializers.ModelSerializer):
     head_id_number_masked = serializers.SerializerMethodField(
         help_text=_("户主身份证号（脱敏：前6位和后4位）。按完整号码查找请用 id_number 筛选。")
     )
+    # Personal data (issue 8): the phone is masked unless the role may see full numbers.
+    phone = serializers.SerializerMethodField(
+        help_text=_("联系电话；无权查看完整号码的角色看到脱敏号码（如 139****5678）。")
+    )
     members = MemberSerializer(many=True, read_only=True)
     helpers = HelperInForceSerializer(
         source="helpers_in_force",
@@ -125,6 +129,12 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
     def get_head_id_number_masked(self, obj) -> str:
         return mask_id_number(obj.head_id_number)
+
+    def get_phone(self, obj) -> str:
+        request = self.context.get("request")
+        if request is not None and getattr(request.user, "can_view_full_id", False):
+            return obj.phone
+        return mask_phone(obj.phone)
 
     @staticmethod
     def _plan(obj):
