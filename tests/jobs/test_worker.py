@@ -28,6 +28,18 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
+def _forget_connections() -> None:
+    """The app caches its result backend (per thread) and its broker connection pool: an eager
+    test earlier in the session leaves the disabled backend and a pool for the default broker,
+    so `.delay()` would publish elsewhere and `.get()` wait for nothing."""
+    celery_app._backend_cache = None
+    celery_app._local.__dict__.pop("backend", None)
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def worker_on_redis():
     from celery.contrib.testing.worker import start_worker
@@ -39,6 +51,7 @@ def worker_on_redis():
     keys = ("task_always_eager", "broker_url", "result_backend")
     saved = {key: celery_app.conf[key] for key in keys}
     celery_app.conf.update(task_always_eager=False, broker_url=REDIS_URL, result_backend=REDIS_URL)
+    _forget_connections()
     celery_app.control.purge()  # nothing left over from an earlier run
     try:
         with start_worker(
@@ -47,6 +60,7 @@ def worker_on_redis():
             yield worker
     finally:
         celery_app.conf.update(saved)
+        _forget_connections()
 
 
 @pytest.mark.worker
