@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.services import client_ip
 from inspections import selectors, services
 from inspections.filters import RectificationFilter
 from inspections.forms import (
@@ -50,7 +51,8 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    # Behind nginx REMOTE_ADDR is the proxy; the security log wants the client (issue 8).
+    return client_ip(request)
 
 
 # --- draws -----------------------------------------------------------------------------------
