@@ -44,5 +44,5 @@ urlpatterns = [
     path("schema/", ApiSchemaView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
-    re_path(r"^.*$", api_not_found, name="not-found"),
+    re_path(r"^[\s\S]*$", api_not_found, name="not-found"),  # any byte, newlines too
 ]

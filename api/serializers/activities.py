@@ -82,7 +82,9 @@ class FieldDayWriteSerializer(WriteSerializer):
 # --- trainings ---------------------------------------------------------------------------
 class TrainingSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Training
@@ -130,7 +132,9 @@ class TrainingWriteSerializer(WriteSerializer):
 # --- meetings and research visits ----------------------------------------------------------
 class MeetingSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Meeting

@@ -47,7 +47,9 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class MeasureSerializer(serializers.ModelSerializer):
-    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None)
+    owner_name = serializers.CharField(
+        source="owner.name", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Measure
@@ -64,7 +66,9 @@ class PlanSerializer(serializers.ModelSerializer):
 
 class HelperInForceSerializer(serializers.ModelSerializer):
     helper_name = serializers.CharField(source="helper.name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = HouseholdPairing
@@ -152,7 +156,9 @@ class HouseholdPairingSerializer(serializers.ModelSerializer):
     household_name = serializers.CharField(source="household.head_name", read_only=True)
     village = serializers.IntegerField(source="household.village_id", read_only=True)
     helper_name = serializers.CharField(source="helper.name", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = HouseholdPairing
@@ -183,7 +189,7 @@ class VisitPhotoSerializer(serializers.ModelSerializer):
 
 class VisitSerializer(serializers.ModelSerializer):
     household_name = serializers.CharField(
-        source="household.head_name", read_only=True, default=None
+        source="household.head_name", read_only=True, allow_null=True, default=None
     )
     village_name = serializers.CharField(source="village.name", read_only=True)
     helper_name = serializers.CharField(source="helper.name", read_only=True)
@@ -231,7 +237,7 @@ class CoordinateField(serializers.FloatField):
         return Decimal(str(value)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
-TEXT_MAX = 5000
+TEXT_MAX = 4000  # the visit form allows as much
 
 
 class VisitWriteSerializer(StrictSerializer):

@@ -93,7 +93,7 @@ class SpotCheckDrawSerializer(serializers.ModelSerializer):
 class SpotCheckItemSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     household_name = serializers.CharField(
-        source="household.head_name", read_only=True, default=None
+        source="household.head_name", read_only=True, allow_null=True, default=None
     )
     township_name = serializers.CharField(source="township.name", read_only=True)
     quarter = serializers.CharField(source="draw.quarter", read_only=True)
@@ -125,13 +125,13 @@ class SpotCheckItemSerializer(serializers.ModelSerializer):
 class RectificationItemSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     household_name = serializers.CharField(
-        source="household.head_name", read_only=True, default=None
+        source="household.head_name", read_only=True, allow_null=True, default=None
     )
     responsible_unit_name = serializers.CharField(
-        source="responsible_unit.name", read_only=True, default=None
+        source="responsible_unit.name", read_only=True, allow_null=True, default=None
     )
     responsible_person_name = serializers.CharField(
-        source="responsible_person.display_name", read_only=True, default=None
+        source="responsible_person.display_name", read_only=True, allow_null=True, default=None
     )
     overdue = serializers.BooleanField(read_only=True, help_text=_("是否已过整改时限仍未销号。"))
 

@@ -135,8 +135,12 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class PartyOrganisationSerializer(serializers.ModelSerializer):
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
-    village_name = serializers.CharField(source="village.name", read_only=True, default=None)
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, allow_null=True, default=None
+    )
+    village_name = serializers.CharField(
+        source="village.name", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = PartyOrganisation
@@ -156,7 +160,9 @@ class PartyOrganisationSerializer(serializers.ModelSerializer):
 
 class PairingSerializer(serializers.ModelSerializer):
     lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True)
-    village_name = serializers.CharField(source="village.name", read_only=True, default=None)
+    village_name = serializers.CharField(
+        source="village.name", read_only=True, allow_null=True, default=None
+    )
     participants = serializers.SerializerMethodField(
         help_text=_("参与党组织编号。"),
     )
@@ -187,9 +193,11 @@ class PairingSerializer(serializers.ModelSerializer):
 
 
 class CadreSerializer(serializers.ModelSerializer):
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, allow_null=True, default=None
+    )
     home_region_name = serializers.CharField(
-        source="home_region.name", read_only=True, default=None
+        source="home_region.name", read_only=True, allow_null=True, default=None
     )
 
     class Meta:
@@ -223,7 +231,7 @@ class WorkTeamSerializer(serializers.ModelSerializer):
     members = WorkTeamMemberSerializer(many=True, read_only=True)
     villages = serializers.SerializerMethodField(help_text=_("所驻村编号。"))
     dispatching_unit_name = serializers.CharField(
-        source="dispatching_unit.name", read_only=True, default=None
+        source="dispatching_unit.name", read_only=True, allow_null=True, default=None
     )
 
     class Meta:

@@ -156,7 +156,14 @@ class TestQueryStrings:
 
 class TestUnknownAddresses:
     @pytest.mark.parametrize(
-        "address", ["/api/v1/nothing/", "/api/v1/visits/abc/", "/api/v1/visits/1/nothing/"]
+        "address",
+        [
+            "/api/v1/nothing/",
+            "/api/v1/visits/abc/",
+            "/api/v1/visits/1/nothing/",
+            "/api/v1/visits/%0A/",
+            "/api/v1/regions/%C2%81%0A%40/",
+        ],
     )
     def test_json_404(self, world, staff, address):
         body = _shape(staff.get(address), 404)
