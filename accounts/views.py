@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -47,24 +46,27 @@ def home(request):
 
 
 def _reviewer_summary(user, today: datetime.date) -> dict:
+    from villages.models import Region, RegionLevel
+
     month_start = today.replace(day=1)
-    visits = Visit.objects.visible_to(user).aggregate(
-        month=Count(
-            "id",
-            filter=Q(
-                visited_on__gte=month_start,
-                visited_on__lte=today,
-                credit_status=CreditStatus.CREDITED,
-            ),
-        ),
-        review=Count("id", filter=Q(credit_status=CreditStatus.REVIEW)),
+    visits = Visit.objects.visible_to(user)
+    month = visits.filter(
+        visited_on__gte=month_start, visited_on__lte=today, credit_status=CreditStatus.CREDITED
     )
-    households = Household.objects.visible_to(user).count()
+    if user.region_id:
+        # Redundant with the scope's path filter, but it lets the database use the
+        # (township, visited_on) index instead of reading every visit of the region.
+        month = month.filter(
+            township_id__in=Region.objects.filter(
+                level=RegionLevel.TOWNSHIP, path__startswith=user.region.path
+            ).values("id")
+        )
     return {
         "summary": {
-            "households": households,
-            "visits_month": visits["month"],
-            "review": visits["review"],
+            "households": Household.objects.visible_to(user).count(),
+            "visits_month": month.count(),
+            # Served by the partial index visit_review_path_idx.
+            "review": visits.filter(credit_status=CreditStatus.REVIEW).count(),
             "month_start": month_start,
         }
     }

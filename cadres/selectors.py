@@ -39,7 +39,7 @@ def field_day_target(cadre) -> int:
     if cadre.kind in FIELD_DAY_INDICATORS:
         code, default = FIELD_DAY_INDICATORS[cadre.kind]
         return int(indicator_threshold(code, default))
-    return int(getattr(settings, "STATIONED_FIELD_DAYS_TARGET", 20))
+    return int(settings.STATIONED_FIELD_DAYS_TARGET)
 
 
 def field_days_this_month(cadre, today: datetime.date) -> FieldDaysMonth:

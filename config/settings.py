@@ -187,6 +187,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 ENTRY_EDIT_WINDOW_DAYS = env_int("ENTRY_EDIT_WINDOW_DAYS", 7)
 # A visit whose coordinates lie farther than this from the village is held for review.
 VISIT_MAX_DISTANCE_METRES = env_int("VISIT_MAX_DISTANCE_METRES", 3000)
+# Monthly days in the village shown to stationed cadres and first secretaries on their home page
+# (the source documents set figures only for leaders and talents, which the indicators hold).
+STATIONED_FIELD_DAYS_TARGET = env_int("STATIONED_FIELD_DAYS_TARGET", 20)
 # Exports larger than this many rows run as a background job instead of in the request.
 EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 5000)
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)

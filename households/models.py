@@ -491,6 +491,15 @@ class Visit(models.Model):
             # Visits per month in a township (dashboard trend, visit ledger by region).
             models.Index(fields=["township", "visited_on"], name="visit_township_date_idx"),
             models.Index(fields=["village", "visited_on"], name="visit_village_date_idx"),
+            # The reviewers' queue and their home page's held count: the few visits held for
+            # review (0.4 % of 1.6 M in the province data), by region path. Without it the
+            # queue scanned every visit of the region (about 0.9 s for one township).
+            models.Index(
+                fields=["path", "visited_on"],
+                name="visit_review_path_idx",
+                condition=Q(credit_status="review"),
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
         ]
         constraints = [
             # At most one credited visit per helper, household and day (the issue's rule), held
