@@ -5,6 +5,7 @@ from inspections.models import (
     Inspection,
     RectificationEvidence,
     RectificationItem,
+    RectificationLog,
     SpotCheckDraw,
     SpotCheckItem,
 )
@@ -58,6 +59,18 @@ class EvidenceInline(admin.TabularInline):
     extra = 0
 
 
+class LogInline(admin.TabularInline):
+    """The item's history is written by the services only; the admin shows it."""
+
+    model = RectificationLog
+    extra = 0
+    can_delete = False
+    readonly_fields = ("action", "user", "note", "at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(RectificationItem)
 class RectificationItemAdmin(ScopedAdmin):
     list_display = (
@@ -80,4 +93,4 @@ class RectificationItemAdmin(ScopedAdmin):
         "responsible_person",
         "closed_by",
     )
-    inlines = [EvidenceInline]
+    inlines = [EvidenceInline, LogInline]

@@ -389,7 +389,7 @@ def inspection_record(
     today = timezone.localdate()
     if inspected_on > today:
         raise ValidationError(_("督查日期不能晚于今天。"), code="future_date")
-    if inspected_on < item.draw.drawn_at.date() - datetime.timedelta(days=1):
+    if inspected_on < timezone.localdate(item.draw.drawn_at):
         raise ValidationError(_("督查日期不能早于抽查日期。"), code="before_draw")
     findings = (findings or "").strip()
     if not findings and not no_problem:
