@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -196,10 +197,21 @@ def test_password_change_page_trio(world, client):
     assert client.get(url).status_code == 200
 
 
-def test_sessions_end_after_inactivity():
+def test_sessions_end_after_inactivity_not_after_activity(world, client):
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert 0 < settings.SESSION_COOKIE_AGE <= 30 * 60
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        assert _login(client, "staff_a", world.password).status_code == 302
+        # Busy for an hour, a request every 20 minutes: still logged in.
+        for _ in range(3):
+            clock.shift(datetime.timedelta(minutes=20))
+            assert client.get(reverse("home")).status_code == 200
+        # Then away for longer than the idle limit: sent to log in again.
+        clock.shift(datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60))
+        response = client.get(reverse("home"))
+        assert response.status_code == 302 and reverse(LOGIN) in response.url
 
 
 def test_role_decides_the_group_and_follows_changes(world):
