@@ -74,7 +74,13 @@ class VisitForm(CoordinatesMixin, forms.Form):
     household = forms.IntegerField(widget=forms.HiddenInput)
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
     helper = forms.ModelChoiceField(
-        label=_("走访人"), queryset=None, empty_label=_("请选择帮扶责任人")
+        label=_("走访人"),
+        queryset=None,
+        empty_label=_("请选择帮扶责任人"),
+        error_messages={
+            "required": _("请选择走访人。"),
+            "invalid_choice": _("所选走访人不是该户的帮扶责任人。"),
+        },
     )
     visited_on = forms.DateField(label=_("走访日期"), widget=DateInput)
     kind = forms.ChoiceField(
@@ -125,6 +131,10 @@ class VisitForm(CoordinatesMixin, forms.Form):
             helpers = list(self.fields["helper"].queryset[:2])
             if len(helpers) == 1 and not self.is_bound:
                 self.initial.setdefault("helper", helpers[0].pk)
+            if not helpers:
+                self.fields["helper"].help_text = _(
+                    "该户目前没有结对的帮扶责任人，请先由管理员结对后再记录走访。"
+                )
         self.fields["measure"].queryset = measures_for(user=user, household=household)
         if household is not None and not self.fields["measure"].queryset.exists():
             del self.fields["measure"]

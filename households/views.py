@@ -111,6 +111,9 @@ def visit_create_view(request):
             "households/visit_pick.html",
             {"q": q, "results": results, "searched": bool(q)},
         )
+    if request.method == "POST" and household is None:
+        messages.error(request, _("请先查找并选择走访的贫困户。"))
+        return redirect("households:visit_create")
     if request.method == "POST":
         form = VisitForm(request.POST, request.FILES, user=request.user, household=household)
         if form.is_valid():

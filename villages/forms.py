@@ -57,10 +57,20 @@ class EntryForm(forms.ModelForm):
         for name in self.date_fields:
             if name in self.fields:
                 self.fields[name].widget = DateInput(attrs={"max": today})
+        if not self.is_bound and not self.instance.pk:
+            for name in self.date_fields:
+                self.initial.setdefault(name, timezone.localdate())
         for bound in self:
-            widget = bound.field.widget
+            form_field = bound.field
+            widget = form_field.widget
+            if isinstance(form_field, forms.ModelChoiceField) and form_field.empty_label:
+                form_field.empty_label = _("请选择")
+            elif isinstance(form_field, forms.TypedChoiceField) and form_field.choices:
+                choices = list(form_field.choices)
+                if choices[0][0] == "":
+                    form_field.choices = [("", _("请选择")), *choices[1:]]
             if isinstance(widget, forms.Textarea):
-                widget.attrs.setdefault("rows", 3)
+                widget.attrs["rows"] = 3
             if isinstance(widget, forms.NumberInput):
                 widget.attrs.setdefault("inputmode", "numeric")
 

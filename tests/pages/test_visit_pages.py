@@ -198,7 +198,17 @@ class TestSave:
         client.force_login(world.staff_a)
         response = client.post(reverse(CREATE), form_data(world, household=lonely.pk, helper=""))
         assert response.status_code == 200
-        assert response.context["form"].errors["helper"]
+        assert response.context["form"].errors["helper"] == ["请选择走访人。"]
+        assert "没有结对的帮扶责任人" in response.content.decode()
+        assert not Visit.objects.exists()
+
+    def test_posting_without_a_household_goes_back_to_the_search(self, world, client):
+        client.force_login(world.staff_a)
+        data = form_data(world)
+        data.pop("household")
+        response = client.post(reverse(CREATE), data, follow=True)
+        assert "请先查找并选择" in response.content.decode()
+        assert response.redirect_chain[-1][0] == reverse(CREATE)
         assert not Visit.objects.exists()
 
 
