@@ -125,6 +125,19 @@ def share_bars(*, title: str, labels: list[str], shares: list[float | None]) -> 
     return _render(chart, title)
 
 
+def _count_ticks(values: list[int]) -> list[int]:
+    """Whole-number axis labels for counts (pygal's own would repeat "1" for 0.2, 0.4…)."""
+    top = max([v for v in values if v] or [1])
+    step = 1
+    for candidate in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
+        step = candidate
+        if top / candidate <= 6:
+            break
+    else:
+        step = -(-top // 6)
+    return list(range(0, top + step, step))
+
+
 def visit_trend(
     *, title: str, months: list[str], credited: list[int], held: list[int]
 ) -> SafeString:
@@ -140,6 +153,7 @@ def visit_trend(
         )
     )
     chart.x_labels = months
+    chart.y_labels = _count_ticks([c + h for c, h in zip(credited, held, strict=True)])
     chart.add("计入考核", credited)
     chart.add("待审核", held)
     return _render(chart, title, "trend-chart")
@@ -156,6 +170,7 @@ def income_bands(*, title: str, bands: list[str], below: list[int], above: list[
         )
     )
     chart.x_labels = bands
+    chart.y_labels = _count_ticks([b + a for b, a in zip(below, above, strict=True)])
     chart.add("未达收入线", below)
     chart.add("达到收入线", above)
     return _render(chart, title, "income-chart")
