@@ -16,6 +16,7 @@ def navigation(request):
         ("inspections:draw_list", "督查抽查", user.is_reviewer),
         ("inspections:rectification_list", "整改事项", True),
         ("ledgers:export", "台账导出", user.is_reviewer),
+        ("ledgers:import", "名册导入", user.role == "township_staff"),
         ("admin:index", "系统管理", user.is_staff),
     ]
     items = []

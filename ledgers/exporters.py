@@ -742,7 +742,7 @@ class AssessmentSummary(Exporter):
 
     def _indicator_columns(self) -> list[Column]:
         return [
-            Column(_("指标代码"), Kind.CODE, width=22),
+            Column(_("指标代码"), Kind.CODE, width=27),
             Column(_("指标名称"), width=26),
             Column(_("考核对象"), width=14),
             Column(_("考核标准"), width=12),
@@ -989,7 +989,7 @@ class RectificationLedger(Exporter):
             elif inspected_on:
                 source = daily
             else:
-                source = _("其他")
+                source = _("直接登记")
             yield (
                 *row[:regions],
                 head_name,

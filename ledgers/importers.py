@@ -550,6 +550,9 @@ def _parse_phone(f: _Field) -> str:
         f.error(COL_PHONE, _("联系电话格式不正确。"))
         return ""
     phone = normalise_text(raw).replace(" ", "")
+    if "*" in phone:
+        f.error(COL_PHONE, _("联系电话已脱敏（含 * 号），无法导入；请填写完整号码或留空。"))
+        return ""
     if phone and not PHONE_RE.match(phone):
         f.error(
             COL_PHONE, _("联系电话格式不正确：只能包含数字和“-”，如 13912345678 或 0839-1234567。")
@@ -751,6 +754,8 @@ def _check_existing(check: RosterCheck, user) -> None:
             if name not in new:
                 continue
             old_value = current[name] if current else None
+            if current is None and shown(name, new[name]) == "":
+                continue  # a new household: only what it will hold
             if current is None or old_value != new[name]:
                 changed.append([str(label), shown(name, old_value), shown(name, new[name])])
         income_label = _("%(year)d年人均纯收入（元）") % {"year": check.income_year}

@@ -40,6 +40,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@")
 SHEET_NAME_FORBIDDEN = str.maketrans({c: "" for c in "[]:*?/\\"})
 
 HEADER_ROWS = 3  # title, subtitle, column headers
+MAX_ROW_LINES = 12  # a row grows at most this many lines for wrapped text
 FIRST_DATA_ROW = HEADER_ROWS + 1
 
 
@@ -178,6 +179,12 @@ class LedgerWriter:
         rows_here = 0
         offset = 1 if sheet.numbered else 0
         total_indexes = [i - offset for i, c in enumerate(columns) if c.total]
+        # Wrapped columns: (index in the row's values, characters a line holds).
+        wrapped = [
+            (i - offset, max(int(self._width(c)) - 1, 4))
+            for i, c in enumerate(columns)
+            if c.kind == Kind.LONG_TEXT
+        ]
         for values in sheet.rows:
             if rows_here >= capacity:
                 self._finish_sheet(ws, columns, rows_here, None)
@@ -195,7 +202,16 @@ class LedgerWriter:
                 value = values[index]
                 if value is not None:
                     totals[index + offset] += value
-            ws.append(cells)
+            lines = self._lines(values, wrapped) if wrapped else 1
+            if lines > 1:
+                # Neither Excel nor LibreOffice grows a row for wrapped text on opening, so the
+                # height goes with the row (and is dropped once written: memory stays flat).
+                row_number = HEADER_ROWS + rows_here
+                ws.row_dimensions[row_number].height = 15 * lines + 2
+                ws.append(cells)
+                del ws.row_dimensions[row_number]
+            else:
+                ws.append(cells)
             self.rows_written += 1
             if self.on_progress is not None and self.rows_written % self.progress_every == 0:
                 self.on_progress(self.rows_written)
@@ -220,6 +236,29 @@ class LedgerWriter:
             self.add_sheet(Sheet(_("台账"), [Column(_("说明"))], []))
         self.workbook.save(target)
 
+    @staticmethod
+    def _width(column: Column) -> float:
+        title_width = display_width(column.title)
+        # A short header fits on one line; a long one wraps onto two.
+        fit = title_width + 2 if title_width <= 14 else -(-title_width // 2) + 3
+        return max(column.width or DEFAULT_WIDTHS[column.kind], fit)
+
+    @staticmethod
+    def _lines(values: Sequence, wrapped: list[tuple[int, int]]) -> int:
+        """Lines the row's longest wrapped text takes. The width is estimated from the UTF-8
+        length (a Chinese character: 3 bytes, 2 columns), which is fast on a million rows."""
+        most = 1
+        for index, per_line in wrapped:
+            text = values[index] if index < len(values) else None
+            if not text or not isinstance(text, str):
+                continue
+            lines = 0
+            for part in text.split("\n"):
+                width = (len(part.encode("utf-8")) + len(part)) // 2
+                lines += max(1, -(-width // per_line))
+            most = max(most, lines)
+        return min(most, MAX_ROW_LINES)
+
     # --- sheets -------------------------------------------------------------------------------
     def _unique_name(self, name: str) -> str:
         name = safe_sheet_name(name)
@@ -236,12 +275,7 @@ class LedgerWriter:
         last = get_column_letter(len(columns))
         # Column widths and frozen panes must be set before the first row is streamed.
         for index, column in enumerate(columns, 1):
-            width = column.width or DEFAULT_WIDTHS[column.kind]
-            title_width = display_width(column.title)
-            # A short header fits on one line; a long one wraps onto two.
-            fit = title_width + 2 if title_width <= 14 else -(-title_width // 2) + 3
-            width = max(width, fit)
-            ws.column_dimensions[get_column_letter(index)].width = width
+            ws.column_dimensions[get_column_letter(index)].width = self._width(column)
         frozen_columns = sheet.freeze_columns + (1 if sheet.numbered else 0)
         ws.freeze_panes = f"{get_column_letter(frozen_columns + 1)}{FIRST_DATA_ROW}"
         # Sheet properties go out with the sheet's first bytes: fit to one page wide on paper.

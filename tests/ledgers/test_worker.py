@@ -33,6 +33,17 @@ def redis_reachable(url: str) -> bool:
         return False
 
 
+def _forget_connections() -> None:
+    """The app caches its broker connection pool and producers on first use; an earlier test
+    that ran tasks in-process would otherwise keep sending to the default broker."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    if hasattr(app._local, "backend"):
+        del app._local.backend
+
+
 @pytest.fixture
 def worker_on_redis(settings):
     if not redis_reachable(REDIS_URL):
@@ -47,6 +58,7 @@ def worker_on_redis(settings):
         task_always_eager=False,
         task_eager_propagates=False,
     )
+    _forget_connections()
     try:
         with start_worker(
             app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
@@ -54,6 +66,7 @@ def worker_on_redis(settings):
             yield worker
     finally:
         app.conf.update(saved)
+        _forget_connections()
 
 
 @pytest.mark.worker

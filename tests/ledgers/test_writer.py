@@ -105,3 +105,13 @@ def test_progress_is_reported_while_writing():
     writer.add_sheet(Sheet("t", COLUMNS, rows))
     writer.save(io.BytesIO())
     assert seen == [10, 20]
+
+
+def test_rows_with_long_wrapped_text_are_tall_enough_to_read():
+    wb = write(
+        [("张三", "1", 1, None, None, "走访了解情况" * 20), ("李四", "2", 1, None, None, "短")]
+    )
+    ws = wb.active
+    assert ws.row_dimensions[4].height >= 15 * 5
+    assert ws.row_dimensions[5].height is None
+    assert ws["G4"].alignment.wrap_text
