@@ -21,7 +21,7 @@ class ApiTokenAdmin(TokenAdmin):
 
     def save_model(self, request, obj, form, change):
         token = token_issue(user=obj.user, by=request.user, request=request)
-        obj.key, obj.pk, obj.created = token.key, token.pk, token.created
+        obj.key, obj.created = token.key, token.created
         self.message_user(
             request,
             _("已为 %(user)s 签发接口令牌：%(key)s（只显示这一次，请妥善转交；原令牌已失效）。")

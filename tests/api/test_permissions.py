@@ -86,3 +86,19 @@ def test_export_jobs_administrator_sees_all(world):
     endpoint = next(e for e in ENDPOINTS if e.path == "export-jobs")
     row = endpoint.make(side(world, "a"), 1)[0]
     assert token_client(world.admin).get(url("export-jobs", row.pk)).status_code == 200
+
+
+def test_id_numbers_masked_for_everyone_phone_for_those_who_may_not_see_it(world):
+    """Full ID numbers never leave in bulk (reviewers reveal one household at a time on the
+    page, logged); the phone is shown in full only to roles that may see full numbers."""
+    household = world.household_a
+    masked_id = household.head_id_number[:6] + "********" + household.head_id_number[-4:]
+    for user, phone in ((world.staff_a, "139****5678"), (world.reviewer, household.phone)):
+        row = token_client(user).get(url("households", household.pk)).json()
+        assert row["head_id_number_masked"] == masked_id
+        assert household.head_id_number not in str(row)
+        assert row["phone"] == phone
+    found = token_client(world.staff_a).get(
+        url("households"), {"id_number": household.head_id_number.lower()}
+    )
+    assert ids(found) == {household.pk}

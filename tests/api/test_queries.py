@@ -18,7 +18,7 @@ PINNED = {
     "work-teams": 6,  # + members, villages
     "villages": 5,  # + incomes
     "pairings": 5,  # + participants
-    "visits": 5,  # + photos
+    "visits": 8,  # + household, village, helper (prefetched, see VisitViewSet), photos
     "indicators": 3,  # the catalogue is not scoped: no region
     "notifications": 3,  # the user's own: no region
     "export-jobs": 3,  # the user's own: no region
