@@ -16,6 +16,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.exceptions import Conflict, PayloadTooLarge, from_django_validation_error
@@ -142,6 +143,9 @@ class ApiViewMixin:
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
+    # JSON only, whatever the Accept header: the browsable documentation is /api/v1/docs/, and
+    # DRF's HTML forms would list every household in scope in a <select>.
+    renderer_classes = [JSONRenderer]
     pagination_class = ApiPagination
     schema = ApiAutoSchema()
     # Ids are numbers: anything else in the id's place is an unknown address (JSON 404).

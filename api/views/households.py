@@ -181,7 +181,13 @@ class VisitViewSet(
             "application/json": s.VisitWriteSerializer,
             "multipart/form-data": s.VisitWriteSerializer,
         },
-        responses={201: s.VisitSerializer, 200: s.VisitSerializer},
+        responses={
+            201: OpenApiResponse(s.VisitSerializer, description=_("新建的走访记录")),
+            200: OpenApiResponse(
+                s.VisitSerializer,
+                description=_("同一 submission_token 的重复提交：返回第一次创建的记录，未新建"),
+            ),
+        },
     )
     def create(self, request, *args, **kwargs):
         body = s.VisitWriteSerializer(data=request.data, context=self.get_serializer_context())
