@@ -180,3 +180,38 @@ def test_a_colleague_in_the_same_township_sees_but_cannot_edit(world, client):
     training = records["training"]
     assert client.get(reverse("pairing:training_detail", args=[training.pk])).status_code == 200
     assert client.get(reverse("pairing:training_edit", args=[training.pk])).status_code == 403
+
+
+def test_log_in_and_out_in_chinese(world, client):
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert "登录" in page and "用户名" in page
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": world.staff_a.username, "password": "wrong-password"},
+    )
+    assert response.status_code == 200 and "正确的" in response.content.decode()
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": world.staff_a.username, "password": world.password},
+    )
+    assert response.status_code == 302 and response.url == reverse("home")
+    assert "退出" in client.get(reverse("home")).content.decode()
+    response = client.post(reverse("accounts:logout"))
+    assert response.url == reverse("accounts:login")
+    assert_sent_to_login(client.get(reverse("home")))
+
+
+def test_home_works_for_every_role(world, client):
+    records_in(world)
+    for user in (
+        world.staff_a,
+        world.cadre_user,
+        world.coordinator,
+        world.reviewer,
+        world.admin,
+    ):
+        client.force_login(user)
+        response = client.get(reverse("home"))
+        assert response.status_code == 200, user.username
+        visit_links = reverse("households:visit_create") in response.content.decode()
+        assert visit_links == user.can_enter_work, user.username
