@@ -218,12 +218,22 @@ def change_history(obj, limit: int = 50) -> list[HistoryLine]:
     entries = (
         LogEntry.objects.get_for_object(obj).select_related("actor").order_by("-timestamp")[:limit]
     )
+    from households.idcard import mask_id_number, mask_phone
+
+    # ID and phone numbers are shown masked here as everywhere else on the pages (the full
+    # numbers are for reviewers, through the logged reveal).
+    maskers = {"head_id_number": mask_id_number, "id_number": mask_id_number, "phone": mask_phone}
+    field_names = {str(f.verbose_name): f.name for f in type(obj)._meta.fields}
     lines = []
     for entry in entries:
         changes = []
         for label, values in entry.changes_display_dict.items():
             old, new = (list(values) + ["", ""])[:2]
-            changes.append((str(label), _display(old), _display(new)))
+            masker = maskers.get(field_names.get(str(label), ""))
+            old, new = _display(old), _display(new)
+            if masker is not None:
+                old, new = (v if v == "—" else masker(v) for v in (old, new))
+            changes.append((str(label), old, new))
         actor = entry.actor.display_name if entry.actor else "系统"
         lines.append(
             HistoryLine(

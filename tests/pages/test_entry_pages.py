@@ -201,3 +201,19 @@ def test_delete_entry_within_window(world, client):
     response = client.post(url)
     assert response.url == reverse("pairing:activities") + "?kind=party_day"
     assert not PartyDay.objects.exists()
+
+
+def test_household_history_masks_id_and_phone(world, client):
+    household = world.household_a
+    old_number = household.head_id_number
+    from tests.factories import make_id_number
+
+    household.head_id_number = make_id_number()
+    household.phone = "13700001111"
+    household.save()
+    client.force_login(world.staff_a)
+    body = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+    assert "修改记录" in body and "户主身份证号" in body
+    assert old_number not in body and household.head_id_number not in body
+    assert old_number[:6] + "********" + old_number[-4:] in body
+    assert "13700001111" not in body and "137****1111" in body
