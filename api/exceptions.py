@@ -5,9 +5,9 @@
 
 `errors` maps a field name (dotted for nested fields, `non_field_errors` for the whole body) to
 its messages; it is empty for errors that concern no field. Programs branch on `status` and
-`code`; people read `detail` and the field messages. Messages are Chinese by default; with
-`Accept-Language: en` DRF's and Django's own messages and this module's are English, while the
-product's rule messages (written in Chinese) stay Chinese.
+`code`; people read `detail` and the field messages. Messages are Chinese by default and
+English with `Accept-Language: en` (DRF's and Django's own catalogues, the project's
+locale/en for the services' messages, api/locale/en for this app's).
 
 The services raise Django's exceptions (ValidationError with a field dict, Http404,
 PermissionDenied); they are mapped here so no view needs a try block for them.
