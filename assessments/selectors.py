@@ -358,12 +358,13 @@ def income_distribution(*, user, year: int, region) -> dict:
 
 # --- lagging subjects and the records behind a result --------------------------------------------
 def lagging_results(*, user, period: Period, indicator: Indicator, region, unit_id=None):
-    """The subjects in the region that do not meet the indicator, furthest behind first."""
+    """The subjects in the region that do not meet the indicator, in region order (township by
+    township, village by village, as the ledgers read); each row says how far behind it is."""
     qs = (
         IndicatorResult.objects.visible_to(user)
         .filter(period=period.label, indicator=indicator, met=False, path__startswith=region.path)
         .select_related("township", "village", "unit", "helper")
-        .order_by("-shortfall", "path", "subject_label")
+        .order_by("path", "subject_label")
     )
     if unit_id:
         qs = qs.filter(unit_id=unit_id)

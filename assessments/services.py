@@ -2,8 +2,9 @@
 grading units under the bundled rule (三捆绑, 001).
 
 `evaluation_start` + `evaluation_execute` are what the management command, the Celery task and
-the dashboard's "re-evaluate" button call; `period_evaluate` does the work in one transaction,
-so a reader sees either the old results of a period or the new ones, never a mixture.
+the dashboard's "re-evaluate" button call; `period_evaluate` does the work, reads and writes, in
+one transaction, so a reader sees either the old results of a period or the new ones, never a
+mixture.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from assessments import engine
 from assessments.models import (
     EvaluationRun,
+    Indicator,
     IndicatorResult,
     PeriodKind,
     ResultRollup,
@@ -160,20 +162,21 @@ def _period_evaluate(*, period: Period, region, today, indicators) -> Evaluation
     started = time.monotonic()
     today = today or timezone.localdate()
     region_path = region.path if region is not None else ""
-    results, problems = engine.evaluate(
-        period=period, today=today, region_path=region_path, indicators=indicators
-    )
-    summary = EvaluationSummary(period=period.label, results=len(results), problems=problems)
-    codes = {}
-    if results:
-        from assessments.models import Indicator
-
-        codes = dict(Indicator.objects.values_list("id", "code"))
-    counts: dict[str, int] = defaultdict(int)
-    for result in results:
-        counts[codes.get(result.indicator_id, str(result.indicator_id))] += 1
-    summary.by_indicator = dict(sorted(counts.items()))
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The grouped counts of a province (200,000 households) spilled to disk with the
+            # default 4 MB of work memory; this transaction only may use more.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+        results, problems = engine.evaluate(
+            period=period, today=today, region_path=region_path, indicators=indicators
+        )
+        summary = EvaluationSummary(period=period.label, results=len(results), problems=problems)
+        codes = dict(Indicator.objects.values_list("id", "code")) if results else {}
+        counts: dict[str, int] = defaultdict(int)
+        for result in results:
+            counts[codes.get(result.indicator_id, str(result.indicator_id))] += 1
+        summary.by_indicator = dict(sorted(counts.items()))
         _results_replace(period=period, region_path=region_path, results=results)
         rollups_rebuild(period_label=period.label)
         if period.kind in (PeriodKind.YEAR, PeriodKind.MONTH):
@@ -207,28 +210,97 @@ RESULT_COLUMNS = [
 ]
 
 
-def _results_replace(*, period: Period, region_path: str, results: list[engine.Result]) -> None:
-    old = IndicatorResult.objects.filter(period=period.label)
+RESULT_PAYLOAD = [
+    "subject_label",
+    "path",
+    "township_id",
+    "village_id",
+    "household_id",
+    "unit_id",
+    "helper_id",
+    "pairing_id",
+    "value",
+    "threshold",
+    "met",
+    "shortfall",
+]
+
+
+def _results_replace(*, period: Period, region_path: str, results: list[engine.Result]) -> int:
+    """Make the period's stored results (within the region) equal `results`. Rows whose figures
+    did not change are kept as they are: a nightly re-run of a year rewrites the few thousand
+    households visited that day, not half a million rows; changed and vanished rows are deleted
+    and new and changed ones inserted. Returns the number of rows written."""
+    scope = IndicatorResult.objects.filter(period=period.label)
     if region_path:
-        old.filter(path__startswith=region_path).delete()
-        # A subject whose region path changed since the last run (a unit paired anew) still has
-        # its old row outside the region: remove it by subject so the insert cannot collide.
-        by_kind: dict[str, set[int]] = defaultdict(set)
-        for result in results:
-            if result.row.subject_kind not in ("household", "household_helper"):
-                by_kind[result.row.subject_kind].add(result.row.subject_id)
-        for kind, ids in by_kind.items():
-            old.filter(subject_kind=kind, subject_id__in=ids).delete()
-        old.filter(
-            subject_kind="household",
-            subject_id__in=_household_ids_under(region_path),
-        ).delete()
-        old.filter(
-            subject_kind="household_helper",
-            subject_id__in=_household_pairing_ids_under(region_path),
-        ).delete()
-    else:
-        old.delete()
+        scope = scope.filter(path__startswith=region_path)
+    existing: dict[tuple, tuple] = {}
+    rows = (
+        scope.order_by()
+        .values_list("id", "indicator_id", "subject_kind", "subject_id", *RESULT_PAYLOAD)
+        .iterator(chunk_size=20000)
+    )
+    for pk, indicator_id, kind, subject_id, *payload in rows:
+        existing[(indicator_id, kind, subject_id)] = (pk, tuple(payload))
+    stale: list[int] = []
+    fresh: list[engine.Result] = []
+    for r in results:
+        row = r.row
+        old = existing.pop((r.indicator_id, row.subject_kind, row.subject_id), None)
+        payload = (
+            row.label,
+            row.path,
+            row.township_id,
+            row.village_id,
+            row.household_id,
+            row.unit_id,
+            row.helper_id,
+            row.pairing_id,
+            row.value,
+            r.threshold,
+            r.met,
+            r.shortfall,
+        )
+        if old is None:
+            fresh.append(r)
+        elif old[1] != payload:
+            stale.append(old[0])
+            fresh.append(r)
+    stale.extend(pk for pk, _payload in existing.values())
+    for i in range(0, len(stale), BATCH):
+        IndicatorResult.objects.filter(pk__in=stale[i : i + BATCH]).delete()
+    if region_path and fresh:
+        _moved_subjects_delete(period=period, region_path=region_path, fresh=fresh)
+    _results_insert(period=period, results=fresh)
+    if len(stale) + len(fresh) > 50_000:
+        _analyze(IndicatorResult)
+    return len(fresh)
+
+
+def _moved_subjects_delete(*, period: Period, region_path: str, fresh: list[engine.Result]) -> None:
+    """A subject that moved into the region since the last run (a unit paired anew, a household
+    moved village) still has its old row outside it: remove that row, so the insert cannot
+    collide with it."""
+    outside = IndicatorResult.objects.filter(period=period.label).exclude(
+        path__startswith=region_path
+    )
+    by_kind: dict[str, set[int]] = defaultdict(set)
+    for result in fresh:
+        by_kind[result.row.subject_kind].add(result.row.subject_id)
+    for kind, ids in by_kind.items():
+        if kind == "household":
+            outside.filter(
+                subject_kind=kind, subject_id__in=_household_ids_under(region_path)
+            ).delete()
+        elif kind == "household_helper":
+            outside.filter(
+                subject_kind=kind, subject_id__in=_household_pairing_ids_under(region_path)
+            ).delete()
+        else:
+            outside.filter(subject_kind=kind, subject_id__in=ids).delete()
+
+
+def _results_insert(*, period: Period, results: list[engine.Result]) -> None:
     now = timezone.now()
     if connection.vendor == "postgresql":
         _copy_lines(IndicatorResult, RESULT_COLUMNS, _result_lines(results, period, now))
@@ -258,6 +330,14 @@ def _results_replace(*, period: Period, region_path: str, results: list[engine.R
         for r in results
     )
     _copy_rows(IndicatorResult, RESULT_COLUMNS, rows)
+
+
+def _analyze(model) -> None:
+    """Fresh planner statistics after a bulk change (PostgreSQL's autovacuum comes later; until
+    then it planned the lagging list as if the table held one row)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _result_lines(results: list[engine.Result], period: Period, now: datetime.datetime):
@@ -396,7 +476,22 @@ def rollups_rebuild(*, period_label: str) -> int:
                 acc[0] += n
                 acc[1] += met_n
                 acc[2] += value_sum or 0
-    ResultRollup.objects.filter(period=period_label).delete()
+    # Keep the rows whose counts did not change; replace the others (see _results_replace).
+    stale: list[int] = []
+    existing = (
+        ResultRollup.objects.filter(period=period_label)
+        .order_by()
+        .values_list("id", "indicator_id", "path", "unit_id", "subjects", "met", "value_sum")
+        .iterator(chunk_size=20000)
+    )
+    for pk, indicator_id, path, unit_id, n, met_n, value_sum in existing:
+        current = totals.get((indicator_id, path, unit_id))
+        if current is not None and current[:3] == [n, met_n, value_sum]:
+            del totals[(indicator_id, path, unit_id)]
+        else:
+            stale.append(pk)
+    for i in range(0, len(stale), BATCH):
+        ResultRollup.objects.filter(pk__in=stale[i : i + BATCH]).delete()
     columns = [
         "period",
         "indicator_id",
@@ -416,22 +511,26 @@ def rollups_rebuild(*, period_label: str) -> int:
             f"{null if unit_id is None else unit_id}\t{n}\t{met_n}\t{value_sum}"
             for (indicator_id, path, unit_id), (n, met_n, value_sum) in totals.items()
         )
-        return _copy_lines(ResultRollup, columns, lines)
-    rows = (
-        (
-            period_label,
-            indicator_id,
-            regions[path][0],
-            regions[path][1],
-            path,
-            unit_id,
-            n,
-            met_n,
-            vs,
+        written = _copy_lines(ResultRollup, columns, lines)
+    else:
+        rows = (
+            (
+                period_label,
+                indicator_id,
+                regions[path][0],
+                regions[path][1],
+                path,
+                unit_id,
+                n,
+                met_n,
+                vs,
+            )
+            for (indicator_id, path, unit_id), (n, met_n, vs) in totals.items()
         )
-        for (indicator_id, path, unit_id), (n, met_n, vs) in totals.items()
-    )
-    return _copy_rows(ResultRollup, columns, rows)
+        written = _copy_rows(ResultRollup, columns, rows)
+    if len(stale) + written > 50_000:
+        _analyze(ResultRollup)
+    return written
 
 
 def visit_months_refresh(*, period: Period, region_path: str = "", today: datetime.date) -> int:

@@ -54,6 +54,19 @@ def test_re_running_a_period_replaces_its_results(world, evaluate):
     second = evaluate("2026")
     assert IndicatorResult.objects.filter(period="2026").count() == count == len(first)
     assert second[("HH-VISIT-YEAR", world.household_a.id)].value == 2
+    # Unchanged rows are kept as they were, changed ones replaced.
+    key_b = ("HH-VISIT-YEAR", world.household_b.id)
+    assert second[key_b].pk == first[key_b].pk
+    key_a = ("HH-VISIT-YEAR", world.household_a.id)
+    assert second[key_a].pk != first[key_a].pk
+    # A subject that is no longer one loses its row: an exited household needs no plan.
+    world.household_b.status = "exited"
+    world.household_b.save()
+    third = evaluate("2026")
+    assert ("HH-PLAN", world.household_b.id) not in third
+    assert not IndicatorResult.objects.filter(
+        period="2026", indicator__code="HH-PLAN", subject_id=world.household_b.id
+    ).exists()
     assert IndicatorResult.objects.filter(period="2026-09").exists()  # other periods untouched
     # The roll-ups are rebuilt too: the county counts both households once.
     rollup = ResultRollup.objects.get(

@@ -1,0 +1,133 @@
+"""Measure the assessment engine and the dashboards on the current database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pairing_province \\
+        .venv/bin/python manage.py benchmark_assessments --period 2026 --today 2026-11-20
+
+1. the wall time of a first yearly evaluation of the household indicators (HH-VISIT-YEAR,
+   HH-PAIRED, HH-PLAN: about 470,000 results for a province), then of the whole yearly
+   catalogue, then of a re-run (the nightly case: unchanged rows are kept);
+2. the server time of the dashboard pages, on the results already stored for the period, (Django's test client, in process: URL routing,
+   middleware, queries and template rendering) for a reviewer of the province, of a county and
+   of a township, as the median of several requests, with the number of queries each made.
+
+Everything runs in one transaction that is rolled back at the end (unless --keep), so a shared
+benchmark database is left as it was found.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.models import Indicator
+from assessments.periods import parse_period
+from assessments.services import period_evaluate
+
+
+class Command(BaseCommand):
+    help = "测量考核计算耗时与看板页面的服务器耗时（在一个事务中运行，结束时回滚）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--period", default="2026")
+        parser.add_argument("--today", type=datetime.date.fromisoformat, default=None)
+        parser.add_argument("--requests", type=int, default=7, help="每个页面请求次数（取中位数）")
+        parser.add_argument("--keep", action="store_true", help="保留计算结果（默认回滚）")
+
+    def handle(self, *args, period, today, requests, keep, **options):
+        from django.conf import settings
+
+        if "testserver" not in settings.ALLOWED_HOSTS and not settings.DEBUG:
+            settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        parsed = parse_period(period)
+        self.stdout.write(f"数据库：{connection.vendor} {connection.settings_dict.get('NAME')}")
+        from assessments.models import ResultRollup
+
+        with transaction.atomic():
+            # Dashboards read what the nightly evaluation stored: measure them on the stored
+            # results first (rows rewritten inside this transaction would slow them down).
+            stored = ResultRollup.objects.filter(period=parsed.label).exists()
+            if stored:
+                self._dashboards(parsed, requests)
+            self._evaluation(parsed, today)
+            if not stored:
+                self.stdout.write("（该期尚无已存储的结果：看板在本次计算之后、同一事务中测量）")
+                self._dashboards(parsed, requests)
+            if not keep:
+                transaction.set_rollback(True)
+        self.stdout.write("已回滚，数据库未改变。" if not keep else "计算结果已保留。")
+
+    def _evaluation(self, period, today) -> None:
+        from assessments.models import IndicatorResult, ResultRollup
+
+        # Time a first evaluation of the period: its stored results are set aside (the whole
+        # benchmark is rolled back, so they come back afterwards).
+        IndicatorResult.objects.filter(period=period.label).delete()
+        ResultRollup.objects.filter(period=period.label).delete()
+        household = list(
+            Indicator.objects.filter(
+                active=True, subject_kind="household", period_kind__in=period.indicator_kinds
+            )
+        )
+        started = time.monotonic()
+        summary = period_evaluate(period=period, today=today, indicators=household)
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            f"户类指标年度计算 {period.label}：{summary.results} 条结果，{seconds:.1f} 秒 "
+            f"（{', '.join(f'{k} {v}' for k, v in summary.by_indicator.items())}）"
+        )
+        started = time.monotonic()
+        summary = period_evaluate(period=period, today=today)
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            f"全部年度指标计算 {period.label}：{summary.results} 条结果，{seconds:.1f} 秒，"
+            f"{summary.unit_assessments} 个单位评定等次"
+        )
+        started = time.monotonic()
+        summary = period_evaluate(period=period, today=today)
+        seconds = time.monotonic() - started
+        self.stdout.write(f"再次计算 {period.label}（结果未变的行保留）：{seconds:.1f} 秒")
+
+    def _dashboards(self, period, requests: int) -> None:
+        from accounts.models import Role, User
+        from villages.models import Region, RegionLevel
+
+        regions = [
+            Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code").first(),
+            Region.objects.filter(level=RegionLevel.COUNTY).order_by("code").first(),
+            Region.objects.filter(level=RegionLevel.TOWNSHIP).order_by("code").first(),
+        ]
+        pages = [
+            ("考核看板", reverse("assessments:dashboard")),
+            ("指标下钻（全年走访）", reverse("assessments:indicator", args=["HH-VISIT-YEAR"])),
+            ("单位排名", reverse("assessments:units")),
+        ]
+        for region in [r for r in regions if r is not None]:
+            user = User.objects.create(
+                username=f"benchmark-{region.code}", role=Role.REVIEWER, region=region
+            )
+            client = Client()
+            client.force_login(user)
+            for name, url in pages:
+                full = f"{url}?period={period.label}"
+                client.get(full)  # warm: first request compiles templates
+                times, queries = [], 0
+                for _ in range(requests):
+                    with CaptureQueriesContext(connection) as ctx:
+                        started = time.perf_counter()
+                        response = client.get(full)
+                        times.append(time.perf_counter() - started)
+                    queries = len(ctx.captured_queries)
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{full}: HTTP {response.status_code}")
+                self.stdout.write(
+                    f"{region.get_level_display()}（{region.name}）{name}：中位数 "
+                    f"{1000 * statistics.median(times):.0f} ms（最快 {1000 * min(times):.0f} ms），"
+                    f"{queries} 次查询"
+                )
