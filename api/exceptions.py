@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -147,6 +148,7 @@ def api_exception_handler(exc, context):
 # --- Django's own errors under /api/ ----------------------------------------------------------
 
 
+@csrf_exempt  # a POST to an unknown address is a 404 too, not a CSRF page
 def api_not_found(request, *args, **kwargs):
     """Catch-all at the end of api/urls.py: an unknown address under /api/v1/ is JSON too."""
     return JsonResponse(

@@ -170,6 +170,13 @@ class TestUnknownAddresses:
         body = _shape(staff.get(address), 404)
         assert body["code"] == "not_found"
 
+    def test_post_to_an_unknown_address_is_a_json_404(self, world, client):
+        client.force_login(world.staff_a)
+        client.handler.enforce_csrf_checks = True
+        response = client.post("/api/v1/nothing/", {"a": 1})
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
     def test_huge_id_is_404(self, world, staff):
         _shape(staff.get(url("visits", "9" * 18)), 404)
         _shape(staff.get("/api/v1/visits/" + "9" * 40 + "/"), 404)
