@@ -51,7 +51,12 @@ class Indicator(models.Model):
     comparison = models.CharField(
         _("比较方式"), max_length=5, choices=Comparison.choices, default=Comparison.GTE
     )
-    threshold = models.DecimalField(_("达标值"), max_digits=14, decimal_places=2)
+    threshold = models.DecimalField(
+        _("达标值"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("修改后从下一次计算起生效；已存储的考核结果保留计算时的达标值。"),
+    )
     unit_label = models.CharField(_("计量单位"), max_length=20, blank=True)
     source = models.CharField(_("依据"), max_length=200, blank=True)
     description = models.TextField(_("说明"), blank=True)
@@ -73,7 +78,11 @@ class IndicatorOverride(models.Model):
         Indicator, verbose_name=_("指标"), on_delete=models.CASCADE, related_name="overrides"
     )
     region = models.ForeignKey(
-        "villages.Region", verbose_name=_("适用区划"), on_delete=models.CASCADE, related_name="+"
+        "villages.Region",
+        verbose_name=_("适用区划"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("适用于该区划及其全部下级；同一对象有多个设置时，最下一级区划的设置优先。"),
     )
     threshold = models.DecimalField(_("达标值"), max_digits=14, decimal_places=2)
     note = models.CharField(_("依据"), max_length=200, blank=True)

@@ -323,3 +323,24 @@ def test_a_unit_already_below_excellent_keeps_its_earned_grade(world):
 def test_a_year_evaluation_grades_units(world):
     period_evaluate(period=parse_period("2026"), today=AFTER_2026)
     assert UnitAssessment.objects.filter(unit=world.unit, year=2026).exists()
+
+
+def test_an_administrator_sets_a_county_threshold_in_the_admin(client, world, evaluate):
+    from cadres.models import ReserveCadre
+
+    ReserveCadre.objects.create(village=world.village_a, name="甲", added_on=D(2025, 1, 1))
+    indicator = Indicator.objects.get(code="VILLAGE-RESERVE-CADRES")
+    client.force_login(world.admin)
+    response = client.post(
+        "/admin/assessments/indicatoroverride/add/",
+        {
+            "indicator": indicator.pk,
+            "region": world.county.pk,
+            "threshold": "1",
+            "note": "002 1-2名",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    results = evaluate("2026")
+    a = results[("VILLAGE-RESERVE-CADRES", world.village_a.id)]
+    assert (a.threshold, a.met) == (1, True)
