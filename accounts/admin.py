@@ -149,3 +149,17 @@ class AccessAttemptAdmin(BaseAccessAttemptAdmin):
             request=request,
             detail={"unlocked_user": sorted({u for u in usernames if u}), "via": "admin"},
         )
+
+
+_site_has_permission = admin.site.has_permission
+
+
+def _admin_site_permission(request) -> bool:
+    """系统管理 is for administrators only (users, regions, indicator settings, schedules, the
+    security log: DOMAIN.md). Its forms and filters show full ID numbers and every region's
+    names, so a reviewer or a township clerk whose account has is_staff ticked by mistake is
+    still kept out; their work is on the product's pages, under their region scope."""
+    return _site_has_permission(request) and _is_admin(request)
+
+
+admin.site.has_permission = _admin_site_permission
