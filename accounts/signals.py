@@ -141,7 +141,14 @@ def log_user_saved(sender, instance: User, created, update_fields, raw=False, **
         if "role" in changes:
             with quiet():
                 user_role_group_sync(user=instance)
-    instance._loaded_security_values = now
+    # The new baseline: what is now in the database (a partial save leaves the rest as it was).
+    if before is None or saved is None:
+        instance._loaded_security_values = now
+    else:
+        instance._loaded_security_values = {
+            name: now[name] if name.removesuffix("_id") in saved else value
+            for name, value in before.items()
+        }
 
     # Django re-saves the hash alone (update_fields={"password"}) when it upgrades the hashing
     # algorithm at login; that is not a change of password.

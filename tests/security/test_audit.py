@@ -164,3 +164,14 @@ def test_purge_keeps_180_days_and_never_less(world, settings):
     with pytest.raises(CommandError, match="不得少于180天"):
         call_command("purge_security_log")
     assert SecurityEvent.objects.filter(pk=young.pk).exists()
+
+
+def test_a_partial_save_does_not_hide_a_later_role_change(world):
+    user = User.objects.get(pk=world.staff_a.pk)
+    user.role = Role.REVIEWER
+    user.save(update_fields=["last_login"])  # the role is not written
+    user.save()  # now it is
+    event = SecurityEvent.objects.get(
+        kind=Kind.USER_CHANGE, detail__target="staff_a", detail__action="changed"
+    )
+    assert event.detail["changes"]["role"] == [Role.TOWNSHIP_STAFF, Role.REVIEWER]
