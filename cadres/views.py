@@ -3,6 +3,9 @@ activities ledger (pairing:activities?kind=field_day)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from cadres.forms import FieldDayForm
 from cadres.models import FieldDay
 from cadres.services import field_day_delete, field_day_record, field_day_update
@@ -13,7 +16,7 @@ FIELD_DAY_PAGES = EntryPages(
     form_class=FieldDayForm,
     namespace="cadres",
     name="field_day",
-    label="在岗天数",
+    label=gettext_lazy("在岗天数"),
     record=field_day_record,
     update=field_day_update,
     delete=field_day_delete,
@@ -23,7 +26,9 @@ FIELD_DAY_PAGES = EntryPages(
     ),
     list_columns=["day", "cadre", "region", "note"],
     detail_fields=["cadre", "region", "day", "note", "created_by", "created_at"],
-    title=lambda fd: f"{fd.cadre.name} {fd.day.isoformat()} 在岗",
+    title=lambda fd: (
+        _("%(cadre)s %(day)s 在岗") % {"cadre": fd.cadre.name, "day": fd.day.isoformat()}
+    ),
     date_field="day",
     village_lookup="region__village",
 )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from households.filters import (
     YEARLY_VISIT_TARGET,
@@ -176,41 +177,40 @@ def household_indicators(household, *, pairings, plan, today) -> list[IndicatorL
     helper_ids = {p.helper_id for p in pairings}
     missing = [p.helper.name for p in pairings if p.helper_id not in week_helpers]
     required = pace_required(today)
+    done = len(helper_ids) - len(missing)
+    year = counts["year"]
+    pace_note = _("按进度至今应不少于 %(n)d 次") % {"n": required}
     lines = [
         IndicatorLine(
             "HH-VISIT-WEEKLY",
-            "帮扶责任人本周到户走访",
-            f"{len(helper_ids) - len(missing)}/{len(helper_ids)} 人已走访",
+            _("帮扶责任人本周到户走访"),
+            _("%(done)d/%(all)d 人已走访") % {"done": done, "all": len(helper_ids)},
             (not missing) if helper_ids else None,
-            ("未走访：" + "、".join(missing)) if missing else "",
+            (_("未走访：%(names)s") % {"names": "、".join(missing)}) if missing else "",
         ),
         IndicatorLine(
             "HH-VISIT-YEAR",
-            "全年走访（计入考核）",
-            f"{counts['year']} / {YEARLY_VISIT_TARGET} 次",
-            counts["year"] >= YEARLY_VISIT_TARGET,
-            (
-                f"按进度至今应不少于 {required} 次，已落后"
-                if counts["year"] < required
-                else f"按进度至今应不少于 {required} 次"
-            ),
+            _("全年走访（计入考核）"),
+            _("%(n)d / %(target)d 次") % {"n": year, "target": YEARLY_VISIT_TARGET},
+            year >= YEARLY_VISIT_TARGET,
+            (_("%(note)s，已落后") % {"note": pace_note}) if year < required else pace_note,
         ),
         IndicatorLine(
             "HH-PAIRED",
-            "结对帮扶责任人",
-            f"{len(pairings)} 人",
+            _("结对帮扶责任人"),
+            _("%(n)d 人") % {"n": len(pairings)},
             bool(pairings),
         ),
         IndicatorLine(
             "HH-PLAN",
-            "一户一策",
-            "已制定" if plan else "未制定",
+            _("一户一策"),
+            _("已制定") if plan else _("未制定"),
             plan is not None,
         ),
         IndicatorLine(
             "ASSURANCES",
-            "两不愁三保障及饮水安全",
-            "全部保障" if household.assurances_met else "存在未保障项",
+            _("两不愁三保障及饮水安全"),
+            _("全部保障") if household.assurances_met else _("存在未保障项"),
             household.assurances_met,
         ),
     ]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pairing.forms import MeetingForm, PartyDayForm, StudyTripForm, TrainingForm
 from pairing.models import Meeting, PartyDay, StudyTrip, Training
@@ -31,7 +33,7 @@ TRAINING_PAGES = EntryPages(
     form_class=TrainingForm,
     namespace="pairing",
     name="training",
-    label="培训",
+    label=gettext_lazy("培训"),
     record=training_record,
     update=training_update,
     delete=training_delete,
@@ -64,7 +66,7 @@ MEETING_PAGES = EntryPages(
     form_class=MeetingForm,
     namespace="pairing",
     name="meeting",
-    label="会议与调研",
+    label=gettext_lazy("会议与调研"),
     record=meeting_record,
     update=meeting_update,
     delete=meeting_delete,
@@ -96,7 +98,7 @@ PARTY_DAY_PAGES = EntryPages(
     form_class=PartyDayForm,
     namespace="pairing",
     name="party_day",
-    label="固定党日",
+    label=gettext_lazy("固定党日"),
     record=party_day_record,
     update=party_day_update,
     delete=party_day_delete,
@@ -112,7 +114,10 @@ PARTY_DAY_PAGES = EntryPages(
         "created_by",
         "created_at",
     ],
-    title=lambda d: f"{d.village.name} {d.held_on.isoformat()} 固定党日",
+    title=lambda d: (
+        _("%(village)s %(day)s 固定党日")
+        % {"village": d.village.name, "day": d.held_on.isoformat()}
+    ),
     date_field="held_on",
     extra_initial=initial_village,
 )
@@ -122,7 +127,7 @@ STUDY_TRIP_PAGES = EntryPages(
     form_class=StudyTripForm,
     namespace="pairing",
     name="study_trip",
-    label="外出学习考察",
+    label=gettext_lazy("外出学习考察"),
     record=study_trip_record,
     update=study_trip_update,
     delete=study_trip_delete,

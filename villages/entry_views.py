@@ -35,7 +35,7 @@ def display_value(obj, name: str) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return _("是") if value else _("否")
     if isinstance(value, datetime.datetime):
         from django.utils import timezone
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from villages.filters import VillageFilter
 from villages.models import Village, VillageIncome
@@ -200,12 +201,13 @@ def village_income_list(*, user, params):
 
 
 # --- change history (django-auditlog) ----------------------------------------------------------
-ACTION_LABELS = {0: "新增", 1: "修改", 2: "删除", 3: "查看"}
+ACTION_LABELS = {0: _("新增"), 1: _("修改"), 2: _("删除"), 3: _("查看")}
 
 
 @dataclass
 class HistoryLine:
     action: str
+    created: bool
     actor: str
     at: datetime.datetime
     changes: list[tuple[str, str, str]]
@@ -234,10 +236,11 @@ def change_history(obj, limit: int = 50) -> list[HistoryLine]:
             if masker is not None:
                 old, new = (v if v == "—" else masker(v) for v in (old, new))
             changes.append((str(label), old, new))
-        actor = entry.actor.display_name if entry.actor else "系统"
+        actor = entry.actor.display_name if entry.actor else _("系统")
         lines.append(
             HistoryLine(
-                action=ACTION_LABELS.get(entry.action, str(entry.action)),
+                action=str(ACTION_LABELS.get(entry.action, entry.action)),
+                created=entry.action == 0,
                 actor=actor,
                 at=entry.timestamp,
                 changes=changes,
@@ -251,7 +254,7 @@ def _display(value) -> str:
     if text in ("None", ""):
         return "—"
     if text == "True":
-        return "是"
+        return str(_("是"))
     if text == "False":
-        return "否"
+        return str(_("否"))
     return text

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from villages.entry_views import PAGE_SIZE, EntryPages, initial_village
 from villages.forms import VillageIncomeForm
@@ -40,7 +42,7 @@ INCOME_PAGES = EntryPages(
     form_class=VillageIncomeForm,
     namespace="villages",
     name="income",
-    label="村集体经济收入",
+    label=gettext_lazy("村集体经济收入"),
     record=village_income_record,
     update=village_income_update,
     delete=village_income_delete,
@@ -50,7 +52,10 @@ INCOME_PAGES = EntryPages(
     ),
     list_columns=["year", "village", "amount", "sources"],
     detail_fields=["village", "year", "amount", "sources", "recorded_by", "recorded_at"],
-    title=lambda income: f"{income.village.name} {income.year} 年集体经济收入",
+    title=lambda income: (
+        _("%(village)s %(year)s 年集体经济收入")
+        % {"village": income.village.name, "year": income.year}
+    ),
     created_by_field="recorded_by",
     created_at_field="recorded_at",
     date_field="year",
