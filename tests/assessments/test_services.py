@@ -344,3 +344,23 @@ def test_an_administrator_sets_a_county_threshold_in_the_admin(client, world, ev
     results = evaluate("2026")
     a = results[("VILLAGE-RESERVE-CADRES", world.village_a.id)]
     assert (a.threshold, a.met) == (1, True)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_subjects(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.assessments.test_views import _grow
+
+    def queries() -> int:
+        """Reads and deletes; inserts go in batches (one COPY on PostgreSQL, batches of as many
+        rows as SQLite's parameter limit allows elsewhere)."""
+        IndicatorResult.objects.all().delete()
+        ResultRollup.objects.all().delete()
+        with CaptureQueriesContext(connection) as ctx:
+            period_evaluate(period=parse_period("2026"), today=AFTER_2026)
+        return len([q for q in ctx.captured_queries if not q["sql"].startswith("INSERT")])
+
+    small = queries()
+    _grow(world, townships=2, villages=3, households=5)
+    assert queries() == small
