@@ -103,6 +103,18 @@ def placeholders(text: str) -> list[str]:
     return sorted(found)
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start and end each test in the default language.
+
+    A test-client request with Accept-Language: en leaves English active in the thread (the
+    LocaleMiddleware activates it and nothing resets it), which would leak into later tests.
+    """
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="module")
 def entries():
     return read_po(PO_FILE)
@@ -237,3 +249,38 @@ class TestEnglish:
         assert many.startswith("3 items|")
         assert "%%" not in one
         assert template.render(Context({"n": 3})).startswith("3 项|每季度抽查不低于 50%")
+
+
+class TestPagesInEnglish:
+    """Logged-in pages follow Accept-Language too; data (names) stays as entered."""
+
+    def test_household_page(self, client, world):
+        client.force_login(world.staff_a)
+        url = reverse("households:detail", args=[world.household_a.pk])
+        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert english.status_code == 200
+        html = english.content.decode()
+        assert "Basic facts" in html
+        assert "Responsible helper" in html
+        assert "张三" in html
+        assert "基本情况" not in html
+
+        chinese = client.get(url)
+        html = chinese.content.decode()
+        assert "基本情况" in html
+        assert "Basic facts" not in html
+
+    def test_out_of_scope_page_is_404_in_english_too(self, client, world):
+        client.force_login(world.staff_a)
+        url = reverse("households:detail", args=[world.household_b.pk])
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 404
+        assert "李四" not in response.content.decode()
+
+    def test_form_error_in_english(self, client, world):
+        client.force_login(world.staff_a)
+        url = reverse("households:visit_create") + f"?household={world.household_a.pk}"
+        response = client.post(url, {"visited_on": "2000-01-01"}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Please fill in what was learned and what assistance was given." in html
