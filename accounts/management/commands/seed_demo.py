@@ -24,8 +24,13 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="数据库中已有区划数据时什么也不做。"
         )
         parser.add_argument("--flush", action="store_true", help="先清空数据库中的全部业务数据。")
+        parser.add_argument(
+            "--evaluate",
+            action="store_true",
+            help="province 规模也在生成后计算当期考核指标（demo/small 规模总是计算）。",
+        )
 
-    def handle(self, *args, scale, seed, today, if_empty, flush, **options):
+    def handle(self, *args, scale, seed, today, if_empty, flush, evaluate, **options):
         if Region.objects.exists():
             if if_empty:
                 self.stdout.write("数据库中已有数据，跳过演示数据生成。")
@@ -57,6 +62,29 @@ class Command(BaseCommand):
                 "{households} 户，{visits} 条走访。".format(elapsed, **summary)
             )
         )
+        if scale != "province" or evaluate:
+            self.evaluate(builder.today)
+            # Today's reminders (in the product only, no e-mail), so the bell has something to say.
+            from notifications.services import reminders_run
+
+            result = reminders_run(on=builder.today)
+            self.stdout.write(
+                f"提醒：{sum(result.new.values())} 条，每日汇总 {result.digests} 条。"
+            )
+        self.print_logins()
+
+    def evaluate(self, today) -> None:
+        """Compute the current periods' indicator results, so the dashboards have figures at once."""
+        from assessments.periods import current_periods
+        from assessments.services import evaluation_execute, evaluation_start
+
+        for period in current_periods(today):
+            run = evaluation_execute(
+                run=evaluation_start(period=period.label, region_code=None), today=today
+            )
+            self.stdout.write(f"考核期 {run.period}：{run.results} 条指标结果。")
+
+    def print_logins(self) -> None:
         self.stdout.write(f"演示账户（密码均为 {DEMO_PASSWORD}）：")
         for username, description in DEMO_USERS:
             self.stdout.write(f"  {username:<14} {description}")
