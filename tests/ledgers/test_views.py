@@ -295,3 +295,22 @@ def test_uploaded_rosters_are_deleted_after_a_day(client, world):
     client.post(reverse("ledgers:import_apply", args=[roster.pk]))
     roster.refresh_from_db()
     assert roster.status == RosterImport.Status.INVALID and "过期" in roster.refusal
+
+
+def test_import_page_and_status_endpoint_query_counts(client, world, django_assert_max_num_queries):
+    for _ in range(3):
+        RosterImport.objects.create(
+            user=world.staff_a,
+            original_name="名册.xlsx",
+            sha256="0" * 64,
+            income_year=2026,
+            status=RosterImport.Status.INVALID,
+        )
+    job = ExportJob.objects.create(
+        user=world.staff_a, kind="pairing", region=world.township_a, period="2026"
+    )
+    client.force_login(world.staff_a)
+    with django_assert_max_num_queries(8):  # the same with 3 imports listed as with none
+        assert client.get(reverse("ledgers:import")).status_code == 200
+    with django_assert_max_num_queries(6):  # session, user, security middleware, the job
+        assert client.get(reverse("ledgers:job_status", args=[job.pk])).status_code == 200
