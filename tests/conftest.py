@@ -139,3 +139,27 @@ def screenshot_dir():
     path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
     os.makedirs(path, exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _data_shipped_by_migrations(request):
+    """Tests with `transaction=True` (live servers, real workers) end by truncating every table,
+    which also removes the rows that data migrations ship (the indicator catalogue, the beat
+    schedule). Put them back before each database test, so no test depends on the order of others."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server", "django_db_serialized_rollback"}
+        & set(request.fixturenames)
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    from assessments.catalogue import load_indicator_catalogue
+    from assessments.models import Indicator
+    from notifications.schedule import sync_schedule
+
+    if not Indicator.objects.exists():
+        load_indicator_catalogue(Indicator)
+    if not PeriodicTask.objects.exists():
+        sync_schedule(CrontabSchedule=CrontabSchedule, PeriodicTask=PeriodicTask)
