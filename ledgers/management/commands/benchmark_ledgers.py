@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from ledgers.exporters import exporter_for
 from ledgers.models import LedgerKind
 from ledgers.periods import parse_period
+from ledgers.writer import Kind
 from villages.models import Region
 
 VARIANTS = ("bare", "ledger")
@@ -129,7 +130,14 @@ class Command(BaseCommand):
                 workbook = Workbook(write_only=True)
                 for sheet in exporter.sheets():
                     ws = workbook.create_sheet(sheet.name)
+                    # openpyxl refuses time-zone-aware datetimes: only those cells are touched.
+                    aware = [i for i, c in enumerate(sheet.columns) if c.kind == Kind.DATETIME]
                     for values in sheet:  # the header, then the rows
+                        if aware and rows:
+                            values = list(values)
+                            for i in aware:
+                                if values[i] is not None:
+                                    values[i] = values[i].replace(tzinfo=None)
                         ws.append(values)
                         rows += 1
                     rows -= 1
