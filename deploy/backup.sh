@@ -18,6 +18,9 @@ KEEP_DAYS="${BACKUP_KEEP_DAYS:-30}"
 STAMP="$(date +%Y%m%d-%H%M%S)"
 DEST="$DEST_ROOT/pairing-$STAMP"
 mkdir -p "$DEST"
+# A run that fails leaves nothing behind that could pass for a backup.
+finished=0
+trap '[ "$finished" = 1 ] || rm -rf "$DEST"' EXIT
 
 ROWCOUNTS_SQL="SELECT table_name || E'\t' || (xpath('/row/c/text()',
         query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name),
@@ -29,12 +32,16 @@ ROWCOUNTS_SQL="SELECT table_name || E'\t' || (xpath('/row/c/text()',
 # A transaction holds one snapshot; the row counts and pg_dump both read exactly that snapshot,
 # so restore.sh can demand equal counts even though users kept writing during the backup.
 coproc SNAPSHOT { psql "$DATABASE_URL" -X -A -t -q -v ON_ERROR_STOP=1; }
-echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${SNAPSHOT[1]}"
-read -r SNAPSHOT_ID <&"${SNAPSHOT[0]}" || true
+# bash forgets the coprocess's variables as soon as it exits: keep what is needed later.
+SNAPSHOT_HOLDER="$SNAPSHOT_PID"
+SNAPSHOT_IN="${SNAPSHOT[1]}"
+SNAPSHOT_OUT="${SNAPSHOT[0]}"
+echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"$SNAPSHOT_IN"
+read -r SNAPSHOT_ID <&"$SNAPSHOT_OUT" || true
 [ -n "$SNAPSHOT_ID" ] || { echo "backup.sh: could not open a snapshot" >&2; exit 1; }
-echo "$ROWCOUNTS_SQL SELECT '--end--';" >&"${SNAPSHOT[1]}"
+echo "$ROWCOUNTS_SQL SELECT '--end--';" >&"$SNAPSHOT_IN"
 : > "$DEST/rowcounts.tsv"
-while read -r line <&"${SNAPSHOT[0]}"; do
+while read -r line <&"$SNAPSHOT_OUT"; do
     [ "$line" = "--end--" ] && break
     printf '%s\n' "$line" >> "$DEST/rowcounts.tsv"
 done
@@ -43,9 +50,9 @@ done
 # --no-owner so it restores under any role.
 pg_dump --format=custom --compress=6 --no-owner --no-privileges --snapshot="$SNAPSHOT_ID" \
     --file="$DEST/database.dump" "$DATABASE_URL"
-echo "COMMIT;" >&"${SNAPSHOT[1]}"
-exec {SNAPSHOT[1]}>&-
-wait "$SNAPSHOT_PID" 2>/dev/null || true
+echo "COMMIT;" >&"$SNAPSHOT_IN"
+exec {SNAPSHOT_IN}>&-
+wait "$SNAPSHOT_HOLDER" 2>/dev/null || true
 
 # The uploads (visit photos, rectification evidence, generated ledgers, uploaded rosters).
 if [ -d "$MEDIA_ROOT" ]; then
@@ -59,4 +66,5 @@ fi
 # Old runs go only after this one has succeeded.
 find "$DEST_ROOT" -maxdepth 1 -type d -name 'pairing-*' -mtime +"$KEEP_DAYS" -exec rm -rf {} +
 
+finished=1
 echo "$DEST"

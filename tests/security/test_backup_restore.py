@@ -62,6 +62,14 @@ def test_backup_then_restore_gives_back_every_row_and_upload(transactional_db, w
     assert int(counts["households_household"]) == 2
     assert int(counts["accounts_securityevent"]) >= 1
 
+    # A backup that fails leaves nothing behind that could pass for one.
+    failed = _run(
+        [ROOT / "deploy" / "backup.sh", tmp_path / "failed"],
+        DATABASE_URL=_url("no_such_database_sec"),
+        MEDIA_ROOT=str(media),
+    )
+    assert failed.returncode != 0 and not any((tmp_path / "failed").iterdir())
+
     target_name = connection.settings_dict["NAME"] + "_restore"
     target = _url(target_name)
     admin_url = _url("postgres")
