@@ -26,3 +26,6 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 limit_request_line = 8190
 limit_request_fields = 100
 proc_name = "pairing-web"
+# gunicorn 24+ opens a control socket in the service user's home; the units restart through
+# systemd instead, and ProtectHome=true would refuse the socket anyway.
+control_socket_disable = True
