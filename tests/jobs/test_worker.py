@@ -9,58 +9,19 @@ import pytest
 from celery.result import EagerResult
 
 import notifications.tasks  # noqa: F401  (registers the tasks with the app)
-from config.celery import app as celery_app
 from notifications.models import Notification, NotificationKind
+from tests import celery_worker
 from tests.factories import HouseholdFactory, HouseholdPairingFactory
 from tests.jobs.conftest import SUNDAY
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/6"
-CI = os.environ.get("CI", "").lower() == "true"
 KINDS = [NotificationKind.WEEKLY_VISIT, NotificationKind.TERM_ENDING]
-
-
-def _redis_answers(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except Exception:
-        return False
-
-
-def _forget_connections() -> None:
-    """The app caches its result backend (per thread) and its broker connection pool: an eager
-    test earlier in the session leaves the disabled backend and a pool for the default broker,
-    so `.delay()` would publish elsewhere and `.get()` wait for nothing."""
-    celery_app._backend_cache = None
-    celery_app._local.__dict__.pop("backend", None)
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
 def worker_on_redis():
-    from celery.contrib.testing.worker import start_worker
-
-    if not _redis_answers(REDIS_URL):
-        if CI:
-            pytest.fail(f"CI=true but Redis does not answer at {REDIS_URL}")
-        pytest.skip(f"Redis 不可达（{REDIS_URL}），跳过真实 worker 测试；CI 中必须运行")
-    keys = ("task_always_eager", "broker_url", "result_backend")
-    saved = {key: celery_app.conf[key] for key in keys}
-    celery_app.conf.update(task_always_eager=False, broker_url=REDIS_URL, result_backend=REDIS_URL)
-    _forget_connections()
-    celery_app.control.purge()  # nothing left over from an earlier run
-    try:
-        with start_worker(
-            celery_app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
-        ) as worker:
-            yield worker
-    finally:
-        celery_app.conf.update(saved)
-        _forget_connections()
+    with celery_worker.worker_on_redis(REDIS_URL, pool="threads", concurrency=2) as worker:
+        yield worker
 
 
 @pytest.mark.worker

@@ -5,68 +5,25 @@ Needs Redis (TEST_REDIS_URL, default database 5 on 127.0.0.1). Skipped when Redi
 reachable, except under CI=true, where it must run."""
 
 import os
-import socket
 import time
-from urllib.parse import urlparse
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 
-from config.celery import app
 from ledgers import services
 from ledgers.exporters import PairingLedger
 from ledgers.models import ExportJob
+from tests import celery_worker
 from tests.factories import HouseholdFactory
 from tests.ledgers.conftest import open_workbook, sheet_rows
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/5"
-CI = os.environ.get("CI", "").lower() == "true"
-
-
-def redis_reachable(url: str) -> bool:
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _forget_connections() -> None:
-    """The app caches its broker connection pool and producers on first use; an earlier test
-    that ran tasks in-process would otherwise keep sending to the default broker."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    if hasattr(app._local, "backend"):
-        del app._local.backend
 
 
 @pytest.fixture
-def worker_on_redis(settings):
-    if not redis_reachable(REDIS_URL):
-        if CI:
-            pytest.fail(f"CI=true but Redis is not reachable at {REDIS_URL}")
-        pytest.skip(f"Redis 不可达（{REDIS_URL}）：真实 worker 测试跳过（CI 中必须运行）")
-    keys = ("broker_url", "result_backend", "task_always_eager", "task_eager_propagates")
-    saved = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        broker_url=REDIS_URL,
-        result_backend=REDIS_URL,
-        task_always_eager=False,
-        task_eager_propagates=False,
-    )
-    _forget_connections()
-    try:
-        with start_worker(
-            app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
-        ) as worker:
-            yield worker
-    finally:
-        app.conf.update(saved)
-        _forget_connections()
+def worker_on_redis():
+    with celery_worker.worker_on_redis(REDIS_URL, pool="solo", shutdown_timeout=30) as worker:
+        yield worker
 
 
 @pytest.mark.worker
