@@ -13,12 +13,8 @@ from accounts.models import SecurityEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="backup.sh and restore.sh are for PostgreSQL"
-    ),
-]
+# backup.sh and restore.sh are for PostgreSQL: dev.py runs these in its PostgreSQL pass only.
+pytestmark = [pytest.mark.postgres]
 
 
 def _url(name: str) -> str:
