@@ -46,6 +46,15 @@ SCHEDULE = [
         hour="3",
         description="删除超过保留期限的台账导出文件。",
     ),
+    # 03:45: trim the security log to SECURITY_LOG_KEEP_DAYS (never under 180 days, the graded-
+    # protection minimum). After the export purge, in the quietest hour.
+    Entry(
+        name="清理过期安全日志",
+        task="accounts.tasks.purge_security_log",
+        minute="45",
+        hour="3",
+        description="删除超过保留期限（至少180天）的安全日志。",
+    ),
     # 07:30 daily: visits, pace, days in the field, units' yearly counts, collective income.
     # Daily because each rule has its own period (week, month, quarter) and the unique key
     # keeps a reminder to once per period; 07:30 is an hour before offices open.
