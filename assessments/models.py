@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import ScopedQuerySet
+from cadres.models import Grade  # the same four grades as a cadre's yearly assessment (001)
 
 
 class SubjectKind(models.TextChoices):
@@ -248,24 +249,14 @@ class UnitAssessment(models.Model):
     earned_grade = models.CharField(
         _("按指标应得等次"),
         max_length=20,
-        choices=[
-            ("excellent", _("优秀")),
-            ("competent", _("称职")),
-            ("basic", _("基本称职")),
-            ("incompetent", _("不称职")),
-        ],
+        choices=Grade.choices,
     )
     capped = models.BooleanField(_("受三捆绑限制"), default=False)
     cap_reasons = models.JSONField(_("限制原因"), default=list, blank=True)
     final_grade = models.CharField(
         _("最高可评等次"),
         max_length=20,
-        choices=[
-            ("excellent", _("优秀")),
-            ("competent", _("称职")),
-            ("basic", _("基本称职")),
-            ("incompetent", _("不称职")),
-        ],
+        choices=Grade.choices,
     )
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 
