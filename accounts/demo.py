@@ -853,6 +853,8 @@ class DemoBuilder:
                         address=f"{village.name}{self.rng.randint(1, 3)}组{self.rng.randint(1, 80)}号",
                     )
                 )
+        # The household a newcomer is told to look for: typing `zs` in township1 finds 张三.
+        households[0].head_name, households[0].name_initials = "张三", "zs"
         self.bulk(Household, households)
         self.households = list(
             Household.objects.order_by("id").values_list(
