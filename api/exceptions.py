@@ -109,6 +109,12 @@ def api_exception_handler(exc, context):
         exc = from_django_validation_error(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.ParseError):
+        # DRF's parser message ("JSON parse error - …") has no Chinese translation; say it in
+        # the user's language and keep the parser's detail (position of the fault) after it.
+        exc = exceptions.ParseError(
+            _("请求内容无法解析，请检查 JSON 或表单格式：%(detail)s") % {"detail": exc.detail}
+        )
     elif isinstance(exc, PermissionDenied):
         # The services say why in Chinese ("已超过修改期限…"); keep their words.
         message = str(exc.args[0]) if exc.args and exc.args[0] else None

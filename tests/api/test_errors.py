@@ -47,6 +47,7 @@ class TestRefusedBodies:
     def test_malformed_json(self, world, staff):
         body = _shape(_post_raw(staff, "visits", b'{"household": 1,'), 400)
         assert body["code"] == "parse_error"
+        assert "无法解析" in body["detail"]  # Chinese by default, like every other message
         assert body["errors"]["non_field_errors"]
         assert not Visit.objects.exists()
 
