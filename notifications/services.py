@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from cadres.models import Coverage, FieldDay, TalentAssignment, Term
+from households.filters import pace_required
 from households.models import HouseholdPairing, Visit, VisitKind
 from inspections.models import RectificationItem
 from notifications.models import Notification, NotificationKind
@@ -122,10 +123,6 @@ def iso_week(day: datetime.date) -> str:
 
 def quarter_label(day: datetime.date) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def _days_in_year(year: int) -> int:
-    return 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
 
 
 def _days_in_month(day: datetime.date) -> int:
@@ -357,7 +354,6 @@ def rule_yearly_pace(on: datetime.date, thresholds: Thresholds, links: _Links) -
     of the helper's unit; once a month."""
     if thresholds.get("HH-VISIT-YEAR", 4) is None:
         return []
-    fraction = Decimal(on.timetuple().tm_yday) / Decimal(_days_in_year(on.year))
     pairs, users, coordinators = _responsible_pairs(on)
     if not pairs:
         return []
@@ -380,7 +376,7 @@ def rule_yearly_pace(on: datetime.date, thresholds: Thresholds, links: _Links) -
         target = thresholds.get("HH-VISIT-YEAR", 4, pair.path)
         if target is None:
             continue
-        expected = math.floor(target * fraction)
+        expected = int(pace_required(on, target))
         have = counts.get(pair.household_id, 0)
         if expected < 1 or have >= expected:
             continue
@@ -531,7 +527,6 @@ def rule_unit_activities(
         "UNIT-STUDY-TRIP": counts(StudyTrip.objects.all(), "started_on"),
     }
     names = dict(Unit.objects.filter(id__in=unit_ids).values_list("id", "name"))
-    fraction = Decimal(on.timetuple().tm_yday) / Decimal(_days_in_year(on.year))
     full_year = on.month >= UNIT_FULL_TARGET_FROM_MONTH
     period = quarter_label(on)
     reminders = []
@@ -542,7 +537,7 @@ def rule_unit_activities(
             target = thresholds.get(code, default)
             if target is None:
                 continue
-            expected = int(target) if full_year else math.floor(target * fraction)
+            expected = int(target) if full_year else int(pace_required(on, target))
             have = done[code].get(unit_id, 0)
             if expected < 1 or have >= expected:
                 continue
