@@ -109,6 +109,22 @@ class UserScope:
             return pairings.filter(helper__unit_id=self.user.unit_id).values("household_id")
         return pairings.none().values("household_id")
 
+    def township_condition(self, field: str) -> Q:
+        """The same rows as the path prefix, named by an indexed township column: a table with
+        no index on its path (visits) then uses (township, date) instead of scanning."""
+        from villages.models import Region, RegionLevel
+
+        region = self.user.region
+        if region.level == RegionLevel.TOWNSHIP:
+            return Q(**{field: region.pk})
+        townships = Region.objects.filter(level=RegionLevel.TOWNSHIP)
+        if region.level in (RegionLevel.VILLAGE, RegionLevel.GROUP):
+            codes = [code for code in region.path.split("/") if code]
+            townships = townships.filter(code__in=codes)  # the township above the scope
+        else:
+            townships = townships.filter(path__startswith=region.path)
+        return Q(**{f"{field}__in": townships.values("pk")})
+
     def filter(self, qs: ScopedQuerySet) -> models.QuerySet:
         if self.nothing:
             return qs.none()
@@ -116,7 +132,10 @@ class UserScope:
             return qs
         path = self.region_path
         if path is not None:
-            return qs.filter(**{f"{qs.scope_path_field}__startswith": path})
+            qs = qs.filter(**{f"{qs.scope_path_field}__startswith": path})
+            if qs.scope_township_field:
+                qs = qs.filter(self.township_condition(qs.scope_township_field))
+            return qs
         # Person-based scope: by village, by household, by unit, whichever the model carries.
         condition = Q(pk__in=[])
         if qs.scope_village_field:
@@ -144,6 +163,8 @@ class ScopedQuerySet(models.QuerySet):
     scope_village_field: str | None = None
     scope_household_field: str | None = None
     scope_unit_field: str | None = None
+    # Set where the path has no index but a township column does (see township_condition).
+    scope_township_field: str | None = None
 
     def visible_to(self, user):
         return scope_of(user).filter(self)

@@ -370,6 +370,7 @@ class VisitQuerySet(ScopedQuerySet):
     scope_path_field = "path"
     scope_village_field = "village_id"
     scope_household_field = "household_id"
+    scope_township_field = "township_id"  # visit(township, visited_on) is indexed, path is not
 
     def credited(self):
         return self.filter(credit_status=CreditStatus.CREDITED)
