@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -135,7 +135,11 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     )
 
     def progress(rows: int) -> None:
-        ExportJob.objects.filter(pk=job_id).update(done_rows=rows)
+        # Progress is for the page's bar only: a write that meets a lock is skipped, not fatal.
+        try:
+            ExportJob.objects.filter(pk=job_id).update(done_rows=rows)
+        except OperationalError:
+            logger.warning("export %s: progress not saved (database locked)", job_id)
 
     try:
         with tempfile.TemporaryDirectory(prefix="ledger-") as folder:

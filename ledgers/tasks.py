@@ -1,11 +1,20 @@
 """Celery tasks of the ledgers app: thin, they take ids and call a service."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from ledgers import services
 
 
-@shared_task(name="ledgers.tasks.run_export")
+# A locked database ("database table is locked" on SQLite, a lock timeout elsewhere) before the
+# job is claimed is transient: retry. The claim is a conditional update, so a retry is harmless.
+@shared_task(
+    name="ledgers.tasks.run_export",
+    autoretry_for=(OperationalError,),
+    retry_backoff=1,
+    retry_backoff_max=10,
+    max_retries=6,
+)
 def run_export(job_id: int) -> str:
     """Fill a large ledger export (queued by the export page once the job row is committed)."""
     job = services.export_job_run(job_id=job_id)
