@@ -141,6 +141,8 @@ def cmd_check(args) -> None:
     say("ruff check / ruff format --check")
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
+    say("import_graph（应用分层，无循环导入）")
+    manage("import_graph", env={"DATABASE_URL": "sqlite:///:memory:"})
     say("makemigrations --check")
     manage(
         "makemigrations",
@@ -150,6 +152,9 @@ def cmd_check(args) -> None:
         "1",
         env={"DATABASE_URL": "sqlite:///:memory:"},
     )
+    say("mypy（services 与 selectors）")
+    typed = sorted([*ROOT.glob("*/services.py"), *ROOT.glob("*/selectors.py")])
+    run(BIN / "mypy", *typed, env={"DATABASE_URL": "sqlite:///:memory:"})
 
 
 def cmd_test(args) -> None:

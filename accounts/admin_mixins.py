@@ -3,6 +3,8 @@ administrator sees in the admin only what `visible_to` lets them see."""
 
 from django.contrib import admin
 
+from core.scope import Role
+
 
 class ScopedAdmin(admin.ModelAdmin):
     list_per_page = 50
@@ -14,6 +16,6 @@ class ScopedAdmin(admin.ModelAdmin):
             return qs.visible_to(request.user)
         return (
             qs
-            if request.user.is_superuser or getattr(request.user, "role", "") == "admin"
+            if request.user.is_superuser or getattr(request.user, "role", None) == Role.ADMIN
             else qs.none()
         )

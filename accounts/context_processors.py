@@ -1,6 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.scope import Role
+
 
 def navigation(request):
     """The navigation bar's entries for the current user (the base template renders them)."""
@@ -18,7 +20,7 @@ def navigation(request):
         ("inspections:draw_list", _("督查抽查"), user.is_reviewer),
         ("inspections:rectification_list", _("整改事项"), True),
         ("ledgers:export", _("台账导出"), user.is_reviewer),
-        ("ledgers:import", _("名册导入"), user.role == "township_staff"),
+        ("ledgers:import", _("名册导入"), user.role == Role.TOWNSHIP_STAFF),
         # The admin admits administrators only (accounts.admin_mixins / the security issue).
         ("admin:index", _("系统管理"), user.is_admin),
     ]

@@ -4,13 +4,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import Role, scope_of
+from core.scope import Role, scope_of
 
 __all__ = ["ROLE_GROUPS", "Role", "SecurityEvent", "User"]
 
 # Each role is also a Django group (least privilege in the admin and for model permissions);
 # `User.role` stays the source and the group follows it on every save (accounts/signals.py).
-ROLE_GROUPS = {
+ROLE_GROUPS: dict[str, str] = {
     Role.TOWNSHIP_STAFF: "乡镇工作人员",
     Role.CADRE: "驻村干部",
     Role.COORDINATOR: "帮扶单位联络人",

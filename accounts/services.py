@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 import ipaddress
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -78,7 +78,9 @@ def security_event_record(
     if not username and user is not None:
         username = user.get_username()
     if not region_code and user is not None and getattr(user, "region_id", None):
-        region_code = user.region.code
+        region = user.region
+        if region is not None:  # a region id names a region (reading it raises otherwise)
+            region_code = region.code
     return SecurityEvent.objects.create(
         kind=kind,
         user=user,
@@ -241,7 +243,34 @@ def user_unlock(*, user: User, by: User, request: HttpRequest | None = None) -> 
 
 
 # --- personal data -----------------------------------------------------------------------------
-def full_id_reveal(*, user: User, household, request: HttpRequest | None = None) -> dict:
+# What a reveal reads of a household: households.models.Household, which accounts may not name
+# even for typing (an app above it; `manage.py import_graph` counts every import).
+class _CodedRegion(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+class _RegionVillage(Protocol):
+    @property
+    def region(self) -> _CodedRegion: ...
+
+
+class RevealedHousehold(Protocol):
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def village(self) -> _RegionVillage: ...
+    @property
+    def head_name(self) -> str: ...
+    @property
+    def head_id_number(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
+
+
+def full_id_reveal(
+    *, user: User, household: RevealedHousehold, request: HttpRequest | None = None
+) -> dict[str, str]:
     """The household's full ID and phone numbers, for roles that may see them; every reveal is
     logged. The caller has already scoped `household` to the user (out of scope is a 404)."""
     if not user.can_view_full_id:

@@ -232,8 +232,10 @@ def log_group_saved(sender, instance, created=None, raw=False, **kwargs):
 
 @receiver(post_migrate, dispatch_uid="security_role_groups")
 def sync_role_groups_after_migrate(sender, **kwargs):
-    # Permissions of every app exist only once the last app has migrated.
-    if sender.label != list(apps.get_app_configs())[-1].label:
+    # Permissions of every app exist only once the last app has migrated (the last with
+    # models: post_migrate is not sent for an app without them, such as home or demo).
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender.label != with_models[-1].label:
         return
     with quiet():
         role_groups_sync()

@@ -15,5 +15,4 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", security_views.PasswordChangeView.as_view(), name="password_change"),
-    path("households/<int:pk>/reveal/", security_views.reveal_id, name="reveal_id"),
 ]

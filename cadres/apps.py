@@ -6,7 +6,8 @@ class CadresConfig(AppConfig):
     verbose_name = "干部与驻村工作队"
 
     def ready(self):
-        # Change history (who, when, what) shown on each record's page (issue #3).
+        # Change history (who, when, what) shown on each record's page (issue #3). Imported in
+        # ready(): models can be imported only once the app registry is loaded.
         from auditlog.registry import auditlog
 
         from cadres.models import FieldDay

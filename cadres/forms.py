@@ -4,7 +4,8 @@ township staff pick a cadre in their scope. Regions are villages and townships i
 from __future__ import annotations
 
 from cadres.models import Cadre, FieldDay
-from villages.forms import EntryForm
+from core.forms import EntryForm
+from core.permissions import records_own_entries
 from villages.services import region_choices_for_field_days
 
 
@@ -26,7 +27,7 @@ class FieldDayForm(EntryForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        if getattr(user, "role", None) == "cadre":
+        if records_own_entries(user):
             del self.fields["cadre"]
         self.fields["region"].label_from_instance = lambda region: (
             f"{region.name}（{region.get_level_display()}）"

@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import InForceQuerySet, ScopedQuerySet, scope_of
-from households.idcard import validate_id_number
+from core.idcard import validate_id_number
+from core.scope import InForceQuerySet, ScopedQuerySet
 
 
 class CadreKind(models.TextChoices):
@@ -25,35 +25,10 @@ class CadreQuerySet(ScopedQuerySet):
     scope_path_field = "home_region__path"
     scope_unit_field = "unit_id"
 
-    def visible_to(self, user):
-        """A cadre is visible where they work: their home region, their team's or term's
-        villages, their paired households, or their unit for a coordinator."""
-        scope = scope_of(user)
-        if scope.everything or scope.nothing:
-            return scope.filter(self)
-        from households.models import HouseholdPairing
-
-        pairings = HouseholdPairing.objects.visible_to(user)
-        terms = Term.objects.visible_to(user)
-        members = WorkTeamMember.objects.filter(team__villages__in=_village_scope(user))
-        condition = (
-            Q(id__in=pairings.values("helper_id"))
-            | Q(id__in=terms.values("cadre_id"))
-            | Q(id__in=members.values("cadre_id"))
-        )
-        if scope.region_path is not None:
-            condition |= Q(home_region__path__startswith=scope.region_path)
-        if user.role == "coordinator":
-            condition |= Q(unit_id=user.unit_id)
-        if user.role == "cadre":
-            condition |= Q(id=user.cadre_id)
-        return self.filter(condition)
-
-
-def _village_scope(user):
-    from villages.models import Village
-
-    return Village.objects.visible_to(user).values("id")
+    scope_cadre_field = "id"
+    # A cadre is also visible where they work: their team's or term's villages and their paired
+    # households (UserScope.extra_cadre).
+    scope_extra = "cadre"
 
 
 class Cadre(models.Model):
@@ -116,8 +91,7 @@ class WorkTeamQuerySet(InForceQuerySet):
     scope_path_field = "villages__path"
     scope_village_field = "villages__id"
 
-    def visible_to(self, user):
-        return self.filter(pk__in=scope_of(user).filter(WorkTeam.objects.all()).values("pk"))
+    scope_distinct = True  # a team serves several villages
 
 
 class WorkTeam(models.Model):
@@ -258,8 +232,10 @@ class Grade(models.TextChoices):
 
 
 class CadreChildQuerySet(ScopedQuerySet):
-    def visible_to(self, user):
-        return self.filter(cadre__in=Cadre.objects.visible_to(user))
+    """Visible where the cadre is, and only there."""
+
+    scope_path_field = None
+    scope_via = ("cadre",)
 
 
 class YearlyGrade(models.Model):
@@ -480,12 +456,7 @@ class Coverage(models.Model):
 
 class FieldDayQuerySet(ScopedQuerySet):
     scope_path_field = "region__path"
-
-    def visible_to(self, user):
-        scope = scope_of(user)
-        if user.is_authenticated and getattr(user, "role", None) == "cadre" and user.cadre_id:
-            return self.filter(cadre_id=user.cadre_id)
-        return scope.filter(self)
+    scope_cadre_field = "cadre_id"  # a cadre sees their own days
 
 
 class FieldDay(models.Model):

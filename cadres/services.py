@@ -5,30 +5,34 @@ township, dispatched talents ≥ 2). The browser form and the API both call thes
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, Any
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cadres.models import Cadre, FieldDay
-from villages.models import Region
-from villages.services import (
+from core.entries import (
     entry_apply_changes,
     entry_ensure_editable,
     entry_ensure_visible,
     entry_not_in_future,
     entry_require_role,
     entry_save,
-    region_choices_for_field_days,
 )
+from core.permissions import entry_author_cadre, records_own_entries
+from villages.models import Region
+from villages.services import region_choices_for_field_days
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 FIELD_DAY_FIELDS = {"cadre", "region", "day", "note"}
 FIELD_DAY_TAKEN = gettext_lazy("该干部这一天已登记过在岗天数。")
 
 
-def _check_region(user, region: Region | None) -> None:
+def _check_region(user: User, region: Region | None) -> None:
     if region is not None and not region_choices_for_field_days(user).filter(pk=region.pk).exists():
-        from django.http import Http404
-
         raise Http404
 
 
@@ -48,7 +52,7 @@ def _field_day_errors(field_day: FieldDay) -> dict[str, list[str]]:
 
 def field_day_record(
     *,
-    user,
+    user: User,
     region: Region,
     day: datetime.date,
     cadre: Cadre | None = None,
@@ -57,8 +61,7 @@ def field_day_record(
     """A cadre records their own days; township staff record them for cadres in their scope.
     The region is a village or township inside the user's scope."""
     entry_require_role(user)
-    if user.role == "cadre":
-        cadre = user.cadre
+    cadre = entry_author_cadre(user, cadre)
     errors: dict[str, list[str]] = {}
     if cadre is None:
         errors["cadre"] = [_("请选择干部。")]
@@ -75,9 +78,9 @@ def field_day_record(
     return entry_save(field_day, errors=errors, unique_error=("day", str(FIELD_DAY_TAKEN)))
 
 
-def field_day_update(*, user, field_day: FieldDay, **changes) -> FieldDay:
+def field_day_update(*, user: User, field_day: FieldDay, **changes: Any) -> FieldDay:
     entry_ensure_editable(user, field_day)
-    if user.role == "cadre":
+    if records_own_entries(user):
         changes.pop("cadre", None)
     if changes.get("cadre") is not None:
         entry_ensure_visible(Cadre, user, changes["cadre"])
@@ -88,6 +91,6 @@ def field_day_update(*, user, field_day: FieldDay, **changes) -> FieldDay:
     )
 
 
-def field_day_delete(*, user, field_day: FieldDay) -> None:
+def field_day_delete(*, user: User, field_day: FieldDay) -> None:
     entry_ensure_editable(user, field_day)
     field_day.delete()

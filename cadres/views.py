@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from cadres.forms import FieldDayForm
 from cadres.models import FieldDay
 from cadres.services import field_day_delete, field_day_record, field_day_update
-from villages.entry_views import EntryPages
+from core.entry_views import EntryPages, register_activity
 
 FIELD_DAY_PAGES = EntryPages(
     model=FieldDay,
@@ -32,3 +32,5 @@ FIELD_DAY_PAGES = EntryPages(
     date_field="day",
     village_lookup="region__village",
 )
+
+register_activity("field_day", FIELD_DAY_PAGES)

@@ -2,17 +2,28 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import views as account_views
+from home import urls as home_urls
+from home import views as home_views
+from households import urls as household_urls
+from villages import urls as village_urls
 
 admin.site.site_header = "党建扶贫结对帮扶工作管理系统"
 admin.site.site_title = "结对帮扶管理"
 admin.site.index_title = "系统管理"
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
-    path("villages/", include("villages.urls")),
-    path("households/", include("households.urls")),
+    # The home app's household and village pages share these namespaces with the apps' own
+    # pages (the apps sit below assessments, the home pages above it).
+    path(
+        "villages/",
+        include((home_urls.village_patterns + village_urls.urlpatterns, "villages")),
+    ),
+    path(
+        "households/",
+        include((home_urls.household_patterns + household_urls.urlpatterns, "households")),
+    ),
     path("pairing/", include("pairing.urls")),
     path("cadres/", include("cadres.urls")),
     path("assessments/", include("assessments.urls")),

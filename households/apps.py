@@ -6,7 +6,8 @@ class HouseholdsConfig(AppConfig):
     verbose_name = "贫困户与走访"
 
     def ready(self):
-        # Change history (who, when, what) shown on each record's page (issue #3).
+        # Change history (who, when, what) shown on each record's page (issue #3). Imported in
+        # ready(): models can be imported only once the app registry is loaded.
         from auditlog.registry import auditlog
 
         from households.models import Household, HouseholdPairing, Measure, Visit

@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from households.models import VisitKind
+from core.forms import DateInput, add_service_errors  # noqa: F401 - used by the views
+from core.permissions import records_own_entries
+from households.models import Measure, VisitKind
 from households.selectors import helpers_for_form, measures_for
-from villages.forms import DateInput, add_service_errors  # noqa: F401 - used by the views
+from households.services import photo_check
 
 MAX_PHOTOS = 6
 
@@ -124,8 +126,7 @@ class VisitForm(CoordinatesMixin, forms.Form):
             self.initial.setdefault("submission_token", uuid.uuid4())
             self.initial.setdefault("household", household.pk if household else None)
         self.fields["helper"].queryset = helpers_for_form(user=user, household=household)
-        if getattr(user, "role", None) == "cadre":
-            # A cadre records their own visits: no picker.
+        if records_own_entries(user):
             del self.fields["helper"]
         else:
             helpers = list(self.fields["helper"].queryset[:2])
@@ -148,7 +149,6 @@ class VisitForm(CoordinatesMixin, forms.Form):
     def clean_photos(self):
         """Checked here as well as in the service so a bad file is reported together with
         the other errors, before the user re-selects the photos."""
-        from households.services import photo_check
 
         photos = self.cleaned_data.get("photos") or []
         messages = []
@@ -226,8 +226,6 @@ class VisitEditForm(CoordinatesMixin, forms.Form):
         self.fields["visited_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         measures = measures_for(user=user, household=visit.household)
         if visit.measure_id:
-            from households.models import Measure
-
             measures = measures | Measure.objects.filter(pk=visit.measure_id)
         self.fields["measure"].queryset = measures.distinct()
 

@@ -4,6 +4,7 @@ editing within the window, the reviewer's queue, and photos served only inside t
 
 from __future__ import annotations
 
+import io
 import mimetypes
 
 from django.contrib import messages
@@ -14,73 +15,26 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from PIL import Image, ImageOps
 
-from accounts.permissions import can_edit_entry, edit_window_closes
+from accounts.services import full_id_reveal
+from core.entry_views import PAGE_SIZE, query_without_page
+from core.history import change_history
+from core.idcard import mask_id_number
+from core.permissions import can_edit_entry, edit_window_closes
 from households.forms import ReviewForm, VisitEditForm, VisitForm, add_service_errors
-from households.idcard import mask_id_number, mask_phone
-from households.models import CreditStatus, VisitPhoto
+from households.models import CreditStatus, Household, VisitPhoto
 from households.selectors import (
     household_base,
-    household_detail,
-    household_list,
     household_search_results,
-    households_decorate,
     visit_detail,
     visits_for_review,
 )
 from households.services import visit_delete, visit_record, visit_review, visit_update
-from villages.entry_views import PAGE_SIZE
-from villages.selectors import change_history
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-@login_required
-def household_list_view(request):
-    filterset, queryset = household_list(user=request.user, params=request.GET, request=request)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    households = households_decorate(list(page.object_list))
-    for household in households:
-        household.masked_id = mask_id_number(household.head_id_number)
-    return render(
-        request,
-        "households/household_list.html",
-        {
-            "filter": filterset,
-            "page_obj": page,
-            "households": households,
-            "query": _query_without_page(request),
-            "more_filters": sum(
-                1 for key, value in request.GET.items() if key not in ("q", "page") and value
-            ),
-        },
-    )
-
-
-@login_required
-def household_detail_view(request, pk: int):
-    page = household_detail(user=request.user, pk=pk)
-    household = page.household
-    for visit in page.visits:
-        visit.editable = can_edit_entry(request.user, visit)
-    return render(
-        request,
-        "households/household_detail.html",
-        {
-            "p": page,
-            "h": household,
-            "masked_id": mask_id_number(household.head_id_number),
-            "masked_phone": mask_phone(household.phone) if household.phone else "",
-            "history": change_history(household, limit=20),
-        },
-    )
 
 
 def _household_from(request):
@@ -122,7 +76,7 @@ def visit_create_view(request):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                if visit.credit_status == CreditStatus.CREDITED:
+                if visit.is_credited:
                     messages.success(request, _("走访记录已保存，计入考核。"))
                 else:
                     messages.warning(
@@ -212,7 +166,7 @@ def review_list_view(request):
     return render(
         request,
         "households/review_list.html",
-        {"page_obj": page, "review_form": ReviewForm(), "query": _query_without_page(request)},
+        {"page_obj": page, "review_form": ReviewForm(), "query": query_without_page(request)},
     )
 
 
@@ -274,9 +228,6 @@ def photo_view(request, pk: int, size: str = "full"):
 
 
 def _make_thumbnail(photo: VisitPhoto, thumb_name: str) -> None:
-    import io
-
-    from PIL import Image, ImageOps
 
     try:
         with default_storage.open(photo.image.name, "rb") as source, Image.open(source) as image:
@@ -287,3 +238,30 @@ def _make_thumbnail(photo: VisitPhoto, thumb_name: str) -> None:
     except (FileNotFoundError, OSError) as exc:
         raise Http404 from exc
     default_storage.save(thumb_name, ContentFile(buffer.getvalue()))
+
+
+# --- the full ID number, for a role that may see it (every reveal is in the security log) -----
+def _household_url(pk: int) -> str:
+    for name, args in (("households:detail", [pk]), ("households:list", [])):
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return reverse("home")
+
+
+@never_cache
+@login_required
+@require_POST
+def reveal_id(request, pk: int):
+    """A POST (never a link a browser could prefetch or keep in history) that shows the full ID
+    and phone numbers of one household in the user's scope, and logs that it did."""
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user).select_related("village__region"), pk=pk
+    )
+    numbers = full_id_reveal(user=request.user, household=household, request=request)
+    return render(
+        request,
+        "accounts/reveal_id.html",
+        {"household": household, "numbers": numbers, "back_url": _household_url(household.pk)},
+    )

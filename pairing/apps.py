@@ -6,7 +6,8 @@ class PairingConfig(AppConfig):
     verbose_name = "单位、党组织与结对共建"
 
     def ready(self):
-        # Change history (who, when, what) shown on each record's page (issue #3).
+        # Change history (who, when, what) shown on each record's page (issue #3). Imported in
+        # ready(): models can be imported only once the app registry is loaded.
         from auditlog.registry import auditlog
 
         from pairing.models import Meeting, PartyDay, StudyTrip, Training

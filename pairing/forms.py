@@ -6,8 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import EntryForm
 from pairing.models import Meeting, Pairing, PartyDay, StudyTrip, Training, Unit
-from villages.forms import EntryForm, villages_in_scope
+from villages.forms import villages_in_scope
 
 
 def units_in_scope(user):

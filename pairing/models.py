@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import InForceQuerySet, ScopedQuerySet, scope_of
+from core.scope import InForceQuerySet, ScopedQuerySet
 
 
 def validate_credit_code(value: str) -> None:
@@ -37,25 +37,11 @@ class UnitKind(models.TextChoices):
 class UnitQuerySet(ScopedQuerySet):
     scope_path_field = "region__path"
     scope_unit_field = "id"
-
-    def visible_to(self, user):
-        """A unit is visible where it sits in the user's region or is paired inside their scope."""
-        scope = scope_of(user)
-        if scope.everything or scope.nothing:
-            return scope.filter(self)
-        paired = Pairing.objects.visible_to(user)
-        condition = Q(id__in=paired.values("lead_unit_id")) | Q(
-            id__in=PairingParticipant.objects.filter(pairing__in=paired).values(
-                "organisation__unit_id"
-            )
-        )
-        if scope.region_path is not None:
-            condition |= Q(region__path__startswith=scope.region_path)
-        if user.role == "coordinator":
-            condition |= Q(id=user.unit_id)
-        if user.role == "cadre" and user.cadre_id:
-            condition |= Q(cadres__id=user.cadre_id)
-        return self.filter(condition).distinct()
+    # A unit is also visible where it leads or takes part in a pairing in scope (extra_unit), and
+    # to a cadre whose (dispatching) unit it is; `cadres` is to-many, hence distinct.
+    scope_cadre_field = "cadres__id"
+    scope_extra = "unit"
+    scope_distinct = True
 
 
 class Unit(models.Model):
@@ -106,12 +92,7 @@ class PartyOrganisationQuerySet(ScopedQuerySet):
     scope_path_field = "village__path"
     scope_village_field = "village_id"
 
-    def visible_to(self, user):
-        scope = scope_of(user)
-        if scope.everything or scope.nothing:
-            return scope.filter(self)
-        units = Unit.objects.visible_to(user).values("id")
-        return self.filter(Q(pk__in=scope.filter(self).values("pk")) | Q(unit_id__in=units))
+    scope_via = ("unit",)  # a unit's organisations are visible where the unit is
 
 
 class PartyOrganisation(models.Model):

@@ -10,10 +10,19 @@ edit window (the author within ENTRY_EDIT_WINDOW_DAYS, a reviewer at any time).
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.entries import (
+    entry_apply_changes,
+    entry_ensure_editable,
+    entry_ensure_visible,
+    entry_not_in_future,
+    entry_require_role,
+    entry_save,
+)
 from pairing.models import (
     LeaderLevel,
     Meeting,
@@ -24,28 +33,31 @@ from pairing.models import (
     Unit,
 )
 from villages.models import Village
-from villages.services import (
-    entry_apply_changes,
-    entry_ensure_editable,
-    entry_ensure_visible,
-    entry_not_in_future,
-    entry_require_role,
-    entry_save,
-)
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
-def _check_common(user, *, village, unit=None, pairing=None) -> None:
+def _check_common(
+    user: User, *, village: Village, unit: Unit | None = None, pairing: Pairing | None = None
+) -> None:
     entry_require_role(user)
     _check_scope(user, village=village, unit=unit, pairing=pairing)
 
 
-def _check_scope(user, *, village=None, unit=None, pairing=None) -> None:
+def _check_scope(
+    user: User,
+    *,
+    village: Village | None = None,
+    unit: Unit | None = None,
+    pairing: Pairing | None = None,
+) -> None:
     entry_ensure_visible(Village, user, village)
     entry_ensure_visible(Unit, user, unit)
     entry_ensure_visible(Pairing, user, pairing)
 
 
-def _text(value) -> str:
+def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
@@ -80,7 +92,7 @@ def _training_errors(training: Training) -> dict[str, list[str]]:
 
 def training_record(
     *,
-    user,
+    user: User,
     village: Village,
     kind: str,
     title: str,
@@ -109,14 +121,14 @@ def training_record(
     return entry_save(training, errors=_training_errors(training))
 
 
-def training_update(*, user, training: Training, **changes) -> Training:
+def training_update(*, user: User, training: Training, **changes: Any) -> Training:
     entry_ensure_editable(user, training)
     _check_scope(user, village=changes.get("village"), unit=changes.get("unit"))
     entry_apply_changes(training, changes, TRAINING_FIELDS)
     return entry_save(training, errors=_training_errors(training))
 
 
-def training_delete(*, user, training: Training) -> None:
+def training_delete(*, user: User, training: Training) -> None:
     entry_ensure_editable(user, training)
     training.delete()
 
@@ -138,14 +150,14 @@ MEETING_FIELDS = {
 def _meeting_errors(meeting: Meeting) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     entry_not_in_future(meeting.held_on, "held_on", errors)
-    if meeting.pairing_id and meeting.pairing.village_id not in (None, meeting.village_id):
+    if meeting.pairing is not None and meeting.pairing.village_id not in (None, meeting.village_id):
         errors.setdefault("pairing", []).append(_("所选结对不属于该村。"))
     return errors
 
 
 def meeting_record(
     *,
-    user,
+    user: User,
     village: Village,
     kind: str,
     title: str,
@@ -172,7 +184,7 @@ def meeting_record(
     return entry_save(meeting, errors=_meeting_errors(meeting))
 
 
-def meeting_update(*, user, meeting: Meeting, **changes) -> Meeting:
+def meeting_update(*, user: User, meeting: Meeting, **changes: Any) -> Meeting:
     entry_ensure_editable(user, meeting)
     _check_scope(
         user,
@@ -184,7 +196,7 @@ def meeting_update(*, user, meeting: Meeting, **changes) -> Meeting:
     return entry_save(meeting, errors=_meeting_errors(meeting))
 
 
-def meeting_delete(*, user, meeting: Meeting) -> None:
+def meeting_delete(*, user: User, meeting: Meeting) -> None:
     entry_ensure_editable(user, meeting)
     meeting.delete()
 
@@ -209,7 +221,7 @@ def _party_day_errors(party_day: PartyDay) -> dict[str, list[str]]:
 
 def party_day_record(
     *,
-    user,
+    user: User,
     village: Village,
     held_on: datetime.date,
     theme: str,
@@ -234,7 +246,7 @@ def party_day_record(
     )
 
 
-def party_day_update(*, user, party_day: PartyDay, **changes) -> PartyDay:
+def party_day_update(*, user: User, party_day: PartyDay, **changes: Any) -> PartyDay:
     entry_ensure_editable(user, party_day)
     _check_scope(user, village=changes.get("village"))
     entry_apply_changes(party_day, changes, PARTY_DAY_FIELDS)
@@ -245,7 +257,7 @@ def party_day_update(*, user, party_day: PartyDay, **changes) -> PartyDay:
     )
 
 
-def party_day_delete(*, user, party_day: PartyDay) -> None:
+def party_day_delete(*, user: User, party_day: PartyDay) -> None:
     entry_ensure_editable(user, party_day)
     party_day.delete()
 
@@ -270,7 +282,7 @@ def _study_trip_errors(trip: StudyTrip) -> dict[str, list[str]]:
 
 def study_trip_record(
     *,
-    user,
+    user: User,
     village: Village,
     unit: Unit,
     started_on: datetime.date,
@@ -293,13 +305,13 @@ def study_trip_record(
     return entry_save(trip, errors=_study_trip_errors(trip))
 
 
-def study_trip_update(*, user, study_trip: StudyTrip, **changes) -> StudyTrip:
+def study_trip_update(*, user: User, study_trip: StudyTrip, **changes: Any) -> StudyTrip:
     entry_ensure_editable(user, study_trip)
     _check_scope(user, village=changes.get("village"), unit=changes.get("unit"))
     entry_apply_changes(study_trip, changes, STUDY_TRIP_FIELDS)
     return entry_save(study_trip, errors=_study_trip_errors(study_trip))
 
 
-def study_trip_delete(*, user, study_trip: StudyTrip) -> None:
+def study_trip_delete(*, user: User, study_trip: StudyTrip) -> None:
     entry_ensure_editable(user, study_trip)
     study_trip.delete()

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.entry_views import EntryPages, activity_kinds, initial_village, register_activity
 from pairing.forms import MeetingForm, PartyDayForm, StudyTripForm, TrainingForm
 from pairing.models import Meeting, PartyDay, StudyTrip, Training
 from pairing.services import (
@@ -25,7 +26,6 @@ from pairing.services import (
     training_record,
     training_update,
 )
-from villages.entry_views import EntryPages, initial_village
 from villages.models import Village
 
 TRAINING_PAGES = EntryPages(
@@ -153,18 +153,13 @@ STUDY_TRIP_PAGES = EntryPages(
 )
 
 
-def activity_kinds() -> dict[str, EntryPages]:
-    from cadres.views import FIELD_DAY_PAGES
-    from villages.views import INCOME_PAGES
-
-    return {
-        "training": TRAINING_PAGES,
-        "meeting": MEETING_PAGES,
-        "party_day": PARTY_DAY_PAGES,
-        "study_trip": STUDY_TRIP_PAGES,
-        "field_day": FIELD_DAY_PAGES,
-        "income": INCOME_PAGES,
-    }
+for _kind, _pages in (
+    ("training", TRAINING_PAGES),
+    ("meeting", MEETING_PAGES),
+    ("party_day", PARTY_DAY_PAGES),
+    ("study_trip", STUDY_TRIP_PAGES),
+):
+    register_activity(_kind, _pages)
 
 
 @login_required

@@ -5,15 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import YesNoWidget
 from villages.models import Region, RegionLevel, Village
-
-
-class YesNoWidget(django_filters.widgets.BooleanWidget):
-    """django-filter's yes/no select with Chinese labels ("全部" instead of "Unknown")."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs)
-        self.choices = (("", _("全部")), ("true", _("是")), ("false", _("否")))
 
 
 def scoped_townships(request):

@@ -1,109 +1,12 @@
-"""Entry forms: Chinese labels from the models, choices scoped to the user, and the service's
-ValidationErrors put back next to their fields. The forms never save: the views call the
-services (villages/services.py, pairing/services.py, cadres/services.py)."""
+"""The village income form (村集体经济收入); the generic entry form is core/forms.py."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
+from core.forms import EntryForm
 from villages.models import Village, VillageIncome
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the form's fields (unknown names on top)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            target = name if name in form.fields else None
-            for message in errors:
-                form.add_error(target, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
-class EntryForm(forms.ModelForm):
-    """Base for entry forms. Subclasses list `scoped` = {field: callable(user) -> queryset}."""
-
-    scoped: dict = {}
-    date_fields: tuple[str, ...] = ()
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        for name, queryset_for in self.scoped.items():
-            if name in self.fields:
-                self.fields[name].queryset = queryset_for(user)
-        for name, form_field in self.fields.items():
-            try:
-                model_field = self._meta.model._meta.get_field(name)
-            except Exception:
-                continue
-            if model_field.has_default() and not callable(model_field.default):
-                # Counts with a default (attendance 0, one day) may be left empty.
-                form_field.required = False
-                if not self.instance.pk:
-                    self.initial.setdefault(name, model_field.default)
-        today = timezone.localdate().isoformat()
-        for name in self.date_fields:
-            if name in self.fields:
-                self.fields[name].widget = DateInput(attrs={"max": today})
-        if not self.is_bound and not self.instance.pk:
-            for name in self.date_fields:
-                self.initial.setdefault(name, timezone.localdate())
-        for bound in self:
-            form_field = bound.field
-            widget = form_field.widget
-            if isinstance(form_field, forms.ModelChoiceField) and form_field.empty_label:
-                form_field.empty_label = _("请选择")
-            elif isinstance(form_field, forms.TypedChoiceField) and form_field.choices:
-                choices = list(form_field.choices)
-                if choices[0][0] == "":
-                    form_field.choices = [("", _("请选择")), *choices[1:]]
-            if isinstance(widget, forms.Textarea):
-                widget.attrs["rows"] = 3
-            if isinstance(widget, forms.NumberInput):
-                widget.attrs.setdefault("inputmode", "numeric")
-
-    def _post_clean(self):
-        """The model's field rules run here; its unique and check constraints are the
-        service's to check, with messages that name the field (Django's own say only
-        "constraint … is invalid")."""
-        instance = self.instance
-        original = instance.full_clean
-
-        def fields_only(exclude=None, validate_unique=True, validate_constraints=True):
-            return original(exclude=exclude, validate_unique=False, validate_constraints=False)
-
-        instance.full_clean = fields_only
-        try:
-            super()._post_clean()
-        finally:
-            del instance.full_clean
-
-    def validate_unique(self):
-        """See _post_clean: the service checks uniqueness."""
-
-    def clean(self):
-        cleaned = super().clean()
-        today = timezone.localdate()
-        for name in self.date_fields:
-            value = cleaned.get(name)
-            if value is not None and value > today:
-                self.add_error(name, _("日期不能晚于今天。"))
-        return cleaned
-
-    def service_kwargs(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in self.fields}
 
 
 def villages_in_scope(user):

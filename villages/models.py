@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import ScopedQuerySet
+from core.scope import ScopedQuerySet
 
 division_code_validator = RegexValidator(r"^\d{2,15}$", _("区划代码应为2至15位数字。"))
 

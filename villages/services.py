@@ -1,116 +1,36 @@
 """Writes for villages: the collective economic income of a year (村集体经济收入).
 
-Also the few rules every entered record shares (trainings, meetings, Party days, study trips,
-days in the field, village income), used by pairing/services.py and cadres/services.py:
-the role may enter work, every object named is inside the user's scope (otherwise 404 and
-nothing written), the model's own validation runs with field names, and an update or delete
-honours the edit window (accounts/permissions.py).
+The rules every entered record shares (role, scope, validation, edit window) are
+core/entries.py.
 """
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.http import Http404
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import can_edit_entry
+from core.entries import (
+    entry_apply_changes,
+    entry_ensure_editable,
+    entry_ensure_visible,
+    entry_require_role,
+    entry_save,
+)
 from villages.models import Region, RegionLevel, Village, VillageIncome
 
-
-def entry_require_role(user) -> None:
-    if not (user.is_authenticated and user.is_active and user.can_enter_work):
-        raise PermissionDenied(_("您的角色不能填报工作记录。"))
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
-def entry_ensure_visible(model, user, obj) -> None:
-    """A write naming an object outside the user's scope changes nothing: it is 'not found'."""
-    if obj is None:
-        return
-    if not model.objects.visible_to(user).filter(pk=obj.pk).exists():
-        raise Http404
-
-
-def entry_ensure_editable(
-    user, entry, *, created_by_field: str = "created_by", at_field="created_at"
-):
-    """Scope first (404), then the edit window (PermissionDenied with a Chinese message)."""
-    entry_ensure_visible(type(entry), user, entry)
-
-    @dataclass
-    class _Entry:
-        created_by_id: int | None
-        created_at: datetime.datetime | None
-
-    view = _Entry(
-        created_by_id=getattr(entry, f"{created_by_field}_id", None),
-        created_at=getattr(entry, at_field, None),
-    )
-    if not can_edit_entry(user, view):
-        raise PermissionDenied(_("已超过修改期限（或不是您填报的记录），只有审核人员可以修改。"))
-
-
-def entry_not_in_future(day: datetime.date | None, field: str, errors: dict) -> None:
-    if day is not None and day > timezone.localdate():
-        errors.setdefault(field, []).append(_("日期不能晚于今天。"))
-
-
-def entry_save(
-    instance, *, errors: dict | None = None, unique_error: tuple[str, str] | None = None
-):
-    """Validate (model rules plus the caller's `errors`) and save in one transaction.
-    `unique_error` = (field, message) reports a unique-constraint race on that field."""
-    errors = dict(errors or {})
-    try:
-        # Constraints are checked by the callers (with messages that name the field) and,
-        # against races, by the database (IntegrityError below).
-        instance.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        if unique_error is None:
-            raise
-        raise ValidationError({unique_error[0]: [unique_error[1]]}) from exc
-    return instance
-
-
-def entry_apply_changes(instance, changes: dict, allowed: set[str]) -> None:
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError({name: [_("该字段不能修改。")] for name in sorted(unknown)})
-    for name, value in changes.items():
-        setattr(instance, name, value)
-
-
-def region_choices_for_field_days(user):
+def region_choices_for_field_days(user: User) -> QuerySet[Region]:
     """Regions where a user may record days in the field: villages and townships in scope."""
-    from accounts.scope import scope_of
+    from core.scope import scope_of
 
-    scope = scope_of(user)
-    levels = [RegionLevel.VILLAGE, RegionLevel.TOWNSHIP]
-    base = Region.objects.filter(level__in=levels)
-    if scope.nothing:
-        return base.none()
-    if scope.everything:
-        return base
-    if scope.region_path is not None:
-        return base.filter(path__startswith=scope.region_path)
-    villages = Village.objects.visible_to(user)
-    return base.filter(
-        pk__in=list(villages.values_list("region_id", flat=True))
-        + list(villages.values_list("township_id", flat=True))
-    )
+    return scope_of(user).regions([RegionLevel.VILLAGE, RegionLevel.TOWNSHIP])
 
 
 # --- village collective income ------------------------------------------------------------
@@ -118,7 +38,7 @@ INCOME_FIELDS = {"year", "amount", "sources"}
 
 
 def village_income_record(
-    *, user, village: Village, year: int, amount: Decimal, sources: str = ""
+    *, user: User, village: Village, year: int, amount: Decimal, sources: str = ""
 ) -> VillageIncome:
     """A village's collective income for a year. One figure per village and year: a second
     entry for the same year is refused (change the existing one instead)."""
@@ -142,7 +62,7 @@ def village_income_record(
     )
 
 
-def village_income_update(*, user, income: VillageIncome, **changes) -> VillageIncome:
+def village_income_update(*, user: User, income: VillageIncome, **changes: Any) -> VillageIncome:
     """Within the edit window the author may change the figure (a reviewer at any time). The
     window runs from the last change (VillageIncome keeps `recorded_by`/`recorded_at`)."""
     entry_ensure_editable(user, income, created_by_field="recorded_by", at_field="recorded_at")
@@ -161,6 +81,6 @@ def village_income_update(*, user, income: VillageIncome, **changes) -> VillageI
     )
 
 
-def village_income_delete(*, user, income: VillageIncome) -> None:
+def village_income_delete(*, user: User, income: VillageIncome) -> None:
     entry_ensure_editable(user, income, created_by_field="recorded_by", at_field="recorded_at")
     income.delete()

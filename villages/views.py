@@ -3,39 +3,13 @@ entry pages (villages:income_*). Thin: selectors read, services write."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from villages.entry_views import PAGE_SIZE, EntryPages, initial_village
+from core.entry_views import EntryPages, initial_village, register_activity
 from villages.forms import VillageIncomeForm
 from villages.models import VillageIncome
-from villages.selectors import village_detail, village_list, villages_decorate
 from villages.services import village_income_delete, village_income_record, village_income_update
-
-
-@login_required
-def village_list_view(request):
-    filterset, queryset = village_list(user=request.user, params=request.GET, request=request)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    villages_decorate(list(page.object_list))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "villages/village_list.html",
-        {"filter": filterset, "page_obj": page, "query": query.urlencode()},
-    )
-
-
-@login_required
-def village_detail_view(request, pk: int):
-    return render(
-        request, "villages/village_detail.html", {"p": village_detail(user=request.user, pk=pk)}
-    )
-
 
 INCOME_PAGES = EntryPages(
     model=VillageIncome,
@@ -61,3 +35,5 @@ INCOME_PAGES = EntryPages(
     date_field="year",
     extra_initial=initial_village,
 )
+
+register_activity("income", INCOME_PAGES)

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import households.idcard
+import core.idcard
 from django.conf import settings
 from django.db import migrations, models
 
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=50, verbose_name='姓名')),
                 ('kind', models.CharField(choices=[('stationed', '驻村干部'), ('first_secretary', '第一书记'), ('helper', '帮扶责任人（党员干部）'), ('county_leader', '县级领导'), ('township_leader', '乡镇领导'), ('department', '县直部门干部'), ('talent', '下派专业人才')], max_length=20, verbose_name='身份')),
                 ('gender', models.CharField(blank=True, choices=[('男', '男'), ('女', '女')], max_length=2, verbose_name='性别')),
-                ('id_number', models.CharField(blank=True, max_length=18, null=True, unique=True, validators=[households.idcard.validate_id_number], verbose_name='身份证号')),
+                ('id_number', models.CharField(blank=True, max_length=18, null=True, unique=True, validators=[core.idcard.validate_id_number], verbose_name='身份证号')),
                 ('phone', models.CharField(blank=True, max_length=20, verbose_name='手机号')),
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='电子邮箱')),
                 ('position', models.CharField(blank=True, max_length=100, verbose_name='职务')),

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _reveal(client, household):
-    return client.post(reverse("accounts:reveal_id", args=[household.pk]), REMOTE_ADDR="10.0.0.5")
+    return client.post(reverse("households:reveal_id", args=[household.pk]), REMOTE_ADDR="10.0.0.5")
 
 
 def test_reviewer_sees_the_full_number_and_the_view_is_logged(world, client):
@@ -46,4 +46,6 @@ def test_anonymous_is_sent_to_log_in_and_get_is_refused(world, client):
     response = _reveal(client, world.household_a)
     assert response.status_code == 302 and reverse("accounts:login") in response.url
     client.force_login(world.reviewer)
-    assert client.get(reverse("accounts:reveal_id", args=[world.household_a.pk])).status_code == 405
+    assert (
+        client.get(reverse("households:reveal_id", args=[world.household_a.pk])).status_code == 405
+    )

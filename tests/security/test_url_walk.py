@@ -28,7 +28,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Role, User
-from accounts.scope import ScopedQuerySet
+from core.scope import ScopedQuerySet
 from households.models import Household, Member, Visit
 from villages.models import Region, RegionLevel, Village
 
@@ -525,7 +525,7 @@ def test_reviewer_reveals_from_the_household_page_and_it_is_logged(townships, cl
     household = Household.objects.filter(township=townships["a"]).first()
     client.force_login(reviewer)
     page = client.get(reverse("households:detail", args=[household.pk])).content.decode()
-    reveal = reverse("accounts:reveal_id", args=[household.pk])
+    reveal = reverse("households:reveal_id", args=[household.pk])
     assert reveal in page and household.head_id_number not in page
     shown = client.post(reveal).content.decode()
     assert household.head_id_number in shown

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from pypinyin import Style, lazy_pinyin
 from stdnum.cn import ric
@@ -35,6 +36,7 @@ from cadres.models import (
     WorkTeamMember,
     YearlyGrade,
 )
+from core.idcard import known_area_codes, validate_id_number
 from households.models import (
     AssistanceTrack,
     CreditStatus,
@@ -181,10 +183,12 @@ SCALES = {
 
 
 def _valid_id(number: str) -> bool:
+    """The product's own rule (core/idcard.py), as forms, imports and the API apply it."""
     try:
-        return ric.is_valid(number)
-    except Exception:  # python-stdnum raises KeyError for a few retired codes
+        validate_id_number(number)
+    except ValidationError:
         return False
+    return True
 
 
 def _first_friday(year: int, month: int) -> datetime.date:
@@ -214,12 +218,9 @@ class DemoBuilder:
     # --- helpers -------------------------------------------------------------------------------
     @staticmethod
     def _valid_id_prefixes() -> list[str]:
-        prefixes = []
-        for code in range(510100, 511200):
-            body = f"{code}19500101123"
-            if _valid_id(body + ric.calc_check_digit(body + "0")):
-                prefixes.append(str(code))
-        return prefixes or ["510100"]
+        """Sichuan's county codes (5101xx–5111xx) that python-stdnum's area data knows."""
+        known = known_area_codes()
+        return [str(code) for code in range(510100, 511200) if str(code) in known] or ["510100"]
 
     def person_name(self) -> str:
         given = self.rng.choice(GIVEN) + (
@@ -228,8 +229,8 @@ class DemoBuilder:
         return self.rng.choice(SURNAMES) + given
 
     def id_number(self, prefix: str, birth_year: int) -> str:
-        """A unique, valid number. Region codes are checked against the birth year (a county
-        code assigned in 1990 cannot appear on a 1960 birth), so fall back to other codes."""
+        """A unique number that core/idcard.py accepts: the area code is where the number was
+        issued, so a head born in 1950 keeps the county's code even if it dates from 1985."""
         candidates = [prefix, *self.id_prefixes]
         while True:
             born = datetime.date(birth_year, 1, 1) + datetime.timedelta(
@@ -1004,6 +1005,9 @@ class DemoBuilder:
                 if day in used_days:
                     continue
                 used_days.add(day)
+                # The day lies within this pairing's span, so the visit service's pairing
+                # rule (households/services.py, pairing_verdict) would credit it too; a few are
+                # held for review as photo checks hold them.
                 status, reason = CreditStatus.CREDITED, ""
                 if self.rng.random() < 0.004:
                     status, reason = CreditStatus.REVIEW, "照片拍摄时间与走访日期相差超过1天"

@@ -18,6 +18,18 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Role, User
+from home.selectors import (
+    behind_pace,
+    household_detail,
+    household_list,
+    households_decorate,
+    overdue_this_week,
+    village_list,
+    villages_decorate,
+)
+from home.views import _reviewer_summary
+from households.models import Household
+from households.selectors import visits_for_review
 from villages.models import Region, RegionLevel
 
 
@@ -34,21 +46,10 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=5)
 
     def handle(self, *args, runs, **options):
-        from households.selectors import (
-            behind_pace,
-            household_detail,
-            household_list,
-            households_decorate,
-            overdue_this_week,
-            visits_for_review,
-        )
-        from villages.selectors import village_list, villages_decorate
 
         townships = Region.objects.filter(level=RegionLevel.TOWNSHIP)
         # The busiest township: the one with the most households.
         from django.db.models import Count
-
-        from households.models import Household
 
         busiest = (
             Household.objects.values("township_id").annotate(n=Count("id")).order_by("-n").first()
@@ -108,8 +109,6 @@ class Command(BaseCommand):
             if user.role == Role.TOWNSHIP_STAFF:
                 cases["home overdue lists"] = lambda u=user: home_lists(u)
             else:
-                from accounts.views import _reviewer_summary
-
                 cases["home summary"] = lambda u=user: _reviewer_summary(u, today)
             self.stdout.write(f"\n{label}")
             for name, case in cases.items():

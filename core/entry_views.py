@@ -17,13 +17,21 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import edit_window_closes
-from villages.forms import add_service_errors
-from villages.selectors import change_history
+from core.forms import add_service_errors
+from core.history import change_history
+from core.permissions import can_edit_entry, edit_window_closes
 
 PAGE_SIZE = 50
+
+
+def query_without_page(request) -> str:
+    """The list's query string without its page number, for the pagination links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def display_value(obj, name: str) -> str:
@@ -37,8 +45,6 @@ def display_value(obj, name: str) -> str:
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, datetime.datetime):
-        from django.utils import timezone
-
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
         return value.isoformat()
@@ -78,7 +84,6 @@ class EntryPages:
         return reverse("pairing:activities") + f"?kind={self.name}"
 
     def can_edit(self, user, obj) -> bool:
-        from accounts.permissions import can_edit_entry
 
         @dataclass
         class _View:
@@ -233,3 +238,21 @@ def initial_village(request) -> dict:
     """?village=<id> preselects the village on an entry form (from a village page)."""
     value = request.GET.get("village", "")
     return {"village": int(value)} if value.isdigit() else {}
+
+
+# The activities ledger's kinds (pairing:activities, ?kind=...), in the order of its tabs. Each
+# app registers its own entry pages when its views load, so the ledger page in pairing/ lists
+# days in the field (cadres/, an app above it) without importing it.
+ACTIVITY_ORDER = ["training", "meeting", "party_day", "study_trip", "field_day", "income"]
+ACTIVITY_PAGES: dict[str, EntryPages] = {}
+
+
+def register_activity(kind: str, pages: EntryPages) -> EntryPages:
+    ACTIVITY_PAGES[kind] = pages
+    return pages
+
+
+def activity_kinds() -> dict[str, EntryPages]:
+    """The registered activity kinds, in the ledger's order."""
+    rank = {kind: i for i, kind in enumerate(ACTIVITY_ORDER)}
+    return dict(sorted(ACTIVITY_PAGES.items(), key=lambda item: rank.get(item[0], len(rank))))

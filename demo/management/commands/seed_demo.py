@@ -1,10 +1,15 @@
 import datetime
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from accounts.demo import DEMO_PASSWORD, DEMO_USERS, SCALES, DemoBuilder
+from assessments.catalogue import load_indicator_catalogue
+from assessments.models import Indicator
+from assessments.periods import current_periods
+from assessments.services import evaluation_execute, evaluation_start
+from demo.builder import DEMO_PASSWORD, DEMO_USERS, SCALES, DemoBuilder
 from villages.models import Region
 
 
@@ -41,11 +46,8 @@ class Command(BaseCommand):
                     "数据库中已有数据。请加 --flush 清空后重新生成，或加 --if-empty 跳过。"
                 )
             self.stdout.write("清空现有数据…")
-            from django.core.management import call_command
 
             call_command("flush", interactive=False, verbosity=0)
-            from assessments.catalogue import load_indicator_catalogue
-            from assessments.models import Indicator
 
             load_indicator_catalogue(Indicator)
         if scale == "province" and connection.vendor != "postgresql":
@@ -75,8 +77,6 @@ class Command(BaseCommand):
 
     def evaluate(self, today) -> None:
         """Compute the current periods' indicator results, so the dashboards have figures at once."""
-        from assessments.periods import current_periods
-        from assessments.services import evaluation_execute, evaluation_start
 
         for period in current_periods(today):
             run = evaluation_execute(

@@ -1,0 +1,160 @@
+"""The pages that put figures against their targets (reads in home/selectors.py): the home
+page — what is overdue for the user this week, with links straight to the entry form;
+reviewers get a summary of their region — the household list and page, the village list and
+page."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from assessments.selectors import Thresholds
+from core.entry_views import PAGE_SIZE, query_without_page
+from core.history import change_history
+from core.idcard import mask_id_number, mask_phone
+from core.permissions import can_edit_entry
+from core.scope import Role
+from home.filters import week_start
+from home.selectors import (
+    HOUSEHOLD_CODES,
+    behind_pace,
+    field_days_this_month,
+    household_detail,
+    household_list,
+    households_decorate,
+    number,
+    overdue_this_week,
+    user_path,
+    village_detail,
+    village_list,
+    villages_decorate,
+)
+from households.models import CreditStatus, Household, Visit
+from villages.models import Region, RegionLevel
+
+HOME_LIST_LENGTH = 20
+
+
+@login_required
+def home(request):
+    user = request.user
+    today = timezone.localdate()
+    context = {"today": today, "week_start": week_start(today)}
+    if user.is_reviewer:
+        context.update(_reviewer_summary(user, today))
+    else:
+        thresholds = Thresholds(HOUSEHOLD_CODES)
+        overdue = overdue_this_week(user=user, today=today, thresholds=thresholds)
+        behind, pace = behind_pace(user=user, today=today, thresholds=thresholds)
+        context.update(
+            overdue_week=list(overdue[:HOME_LIST_LENGTH]),
+            overdue_week_count=overdue.count(),
+            behind=list(behind.select_related("village")[:HOME_LIST_LENGTH]),
+            behind_count=behind.count(),
+            pace_required=pace.required,
+            visit_target=number(pace.target) if pace.target is not None else None,
+        )
+        if user.role == Role.CADRE and user.cadre_id:
+            context["field_days"] = field_days_this_month(user.cadre, today, user_path(user))
+        context["my_recent_visits"] = list(
+            Visit.objects.visible_to(user)
+            .filter(created_by=user)
+            .select_related("household", "helper", "village")
+            .order_by("-created_at")[:5]
+        )
+    return render(request, "home.html", context)
+
+
+def _reviewer_summary(user, today: datetime.date) -> dict:
+    month_start = today.replace(day=1)
+    visits = Visit.objects.visible_to(user)
+    month = (
+        Visit.objects.visible_to(user)
+        .counted()
+        .filter(visited_on__gte=month_start, visited_on__lte=today)
+    )
+    if user.region_id:
+        # Redundant with the scope's path filter, but it lets the database use the
+        # (township, visited_on) index instead of reading every visit of the region.
+        month = month.filter(
+            township_id__in=Region.objects.filter(
+                level=RegionLevel.TOWNSHIP, path__startswith=user.region.path
+            ).values("id")
+        )
+    return {
+        "summary": {
+            "households": Household.objects.visible_to(user).count(),
+            "visits_month": month.count(),
+            # Served by the partial index visit_review_path_idx.
+            "review": visits.filter(credit_status=CreditStatus.REVIEW).count(),
+            "month_start": month_start,
+        }
+    }
+
+
+# --- households -------------------------------------------------------------------------------
+@login_required
+def household_list_view(request):
+    filterset, queryset = household_list(user=request.user, params=request.GET, request=request)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    households = households_decorate(list(page.object_list))
+    for household in households:
+        household.masked_id = mask_id_number(household.head_id_number)
+    return render(
+        request,
+        "households/household_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "households": households,
+            "query": query_without_page(request),
+            "more_filters": sum(
+                1 for key, value in request.GET.items() if key not in ("q", "page") and value
+            ),
+        },
+    )
+
+
+@login_required
+def household_detail_view(request, pk: int):
+    page = household_detail(user=request.user, pk=pk)
+    household = page.household
+    for visit in page.visits:
+        visit.editable = can_edit_entry(request.user, visit)
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "p": page,
+            "h": household,
+            "masked_id": mask_id_number(household.head_id_number),
+            "masked_phone": mask_phone(household.phone) if household.phone else "",
+            "history": change_history(household, limit=20),
+        },
+    )
+
+
+# --- villages ----------------------------------------------------------------------------------
+@login_required
+def village_list_view(request):
+    filterset, queryset = village_list(user=request.user, params=request.GET, request=request)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    villages_decorate(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "villages/village_list.html",
+        {"filter": filterset, "page_obj": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def village_detail_view(request, pk: int):
+    return render(
+        request, "villages/village_detail.html", {"p": village_detail(user=request.user, pk=pk)}
+    )
