@@ -1,6 +1,6 @@
 """FilterSets of the API lists that no page list shares yet. The household and visit lists reuse
-the pages' FilterSets (households/filters.py) and only add what a program needs on top: the
-region subtree by code, and finding a household by its full ID number.
+the pages' FilterSets (home/filters.py, households/filters.py) and only add what a program
+needs on top: the region subtree by code, and finding a household by its full ID number.
 
 Every FilterSet here runs on a queryset that already starts from `visible_to(user)`; a filter
 naming something outside the user's scope therefore narrows to nothing, it never widens."""
@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Indicator, IndicatorResult, PeriodKind, SubjectKind
 from cadres.models import Cadre, CadreKind, FieldDay, WorkTeam
-from households.filters import HouseholdFilter, VisitFilter
-from households.idcard import normalise_id_number
+from core.idcard import normalise_id_number
+from home.filters import HouseholdFilter
+from households.filters import VisitFilter
 from households.models import HouseholdPairing
 from inspections.models import (
     RectificationItem,

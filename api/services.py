@@ -5,13 +5,16 @@ revocation is written to the security log (SecurityEvent kind "token")."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import HttpRequest
 from rest_framework.authtoken.models import Token
 
 from accounts.models import SecurityEvent, User
 from accounts.services import security_event_record
 
 
-def token_issue(*, user: User, by: User | None = None, request=None, via: str = "admin") -> Token:
+def token_issue(
+    *, user: User, by: User | None = None, request: HttpRequest | None = None, via: str = "admin"
+) -> Token:
     """A new token for `user`; an existing one stops working at once (one token per user)."""
     with transaction.atomic():
         replaced = Token.objects.filter(user=user).delete()[0] > 0
@@ -31,7 +34,9 @@ def token_issue(*, user: User, by: User | None = None, request=None, via: str = 
     return token
 
 
-def token_revoke(*, user: User, by: User | None = None, request=None, via: str = "admin") -> bool:
+def token_revoke(
+    *, user: User, by: User | None = None, request: HttpRequest | None = None, via: str = "admin"
+) -> bool:
     """Revoke the user's token; True when there was one."""
     with transaction.atomic():
         removed = Token.objects.filter(user=user).delete()[0] > 0

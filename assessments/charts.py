@@ -17,6 +17,7 @@ import pygal
 from django.utils.safestring import SafeString, mark_safe
 from lxml import etree
 from pygal.style import Style
+from pygal.util import minify_css, template
 
 SVG_NS = "http://www.w3.org/2000/svg"
 # The only URLs allowed in a chart: XML namespaces, which name a vocabulary, not a request.
@@ -180,7 +181,6 @@ def income_bands(*, title: str, bands: list[str], below: list[int], above: list[
 def chart_stylesheet() -> str:
     """pygal's own stylesheets, rendered for every chart of the product at once (the class
     `pygal-chart` instead of one chart's id), with the tooltip rules left out."""
-    from pygal.util import minify_css, template
 
     strokes = ""
     colors = CHART_STYLE.get_colors(PREFIX, len(CHART_STYLE.colors))

@@ -7,8 +7,8 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import ScopedQuerySet
 from cadres.models import Grade  # the same four grades as a cadre's yearly assessment (001)
+from core.scope import ScopedQuerySet
 
 
 class SubjectKind(models.TextChoices):

@@ -13,13 +13,15 @@ import datetime
 import gc
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Model, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +37,16 @@ from assessments.models import (
     VisitMonth,
 )
 from assessments.periods import Period, PeriodError, parse_period
+from cadres.models import Grade, Term, WorkTeamMember, YearlyGrade
+from households.models import CreditStatus, Household, HouseholdPairing, Visit, VisitKind
+from pairing.models import Pairing, PairingParticipant
+from villages.models import Region, RegionLevel
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    # The tables the evaluation writes in bulk.
+    _Stored = TypeVar("_Stored", IndicatorResult, ResultRollup, VisitMonth)
 
 BATCH = 5000
 
@@ -61,8 +73,7 @@ class EvaluationSummary:
 
 
 # --- runs ------------------------------------------------------------------------------------
-def _region_for(region_code: str | None):
-    from villages.models import Region
+def _region_for(region_code: str | None) -> Region | None:
 
     if not region_code:
         return None
@@ -82,7 +93,7 @@ def _stale_runs_fail() -> None:
 
 
 def evaluation_start(
-    *, period: str, region_code: str | None = None, requested_by=None
+    *, period: str, region_code: str | None = None, requested_by: User | None = None
 ) -> EvaluationRun:
     """Record that an evaluation of a period (and region) is under way. Only one may run for the
     same period and region: a second request gets a clear error instead of a second run."""
@@ -130,7 +141,7 @@ def indicators_evaluate(
     *,
     period: str,
     region_code: str | None = None,
-    requested_by=None,
+    requested_by: User | None = None,
     today: datetime.date | None = None,
 ) -> EvaluationRun:
     """Start and run an evaluation in this process (the management command, tests)."""
@@ -142,9 +153,9 @@ def indicators_evaluate(
 def period_evaluate(
     *,
     period: Period,
-    region=None,
+    region: Region | None = None,
     today: datetime.date | None = None,
-    indicators=None,
+    indicators: list[Indicator] | None = None,
 ) -> EvaluationSummary:
     """Compute and store every result of the period (limited to a region's subtree when given),
     replacing what the period had there, then rebuild its roll-ups; for a year also the visit
@@ -158,7 +169,13 @@ def period_evaluate(
             gc.enable()
 
 
-def _period_evaluate(*, period: Period, region, today, indicators) -> EvaluationSummary:
+def _period_evaluate(
+    *,
+    period: Period,
+    region: Region | None,
+    today: datetime.date | None,
+    indicators: list[Indicator] | None,
+) -> EvaluationSummary:
     started = time.monotonic()
     today = today or timezone.localdate()
     region_path = region.path if region is not None else ""
@@ -332,7 +349,7 @@ def _results_insert(*, period: Period, results: list[engine.Result]) -> None:
     _copy_rows(IndicatorResult, RESULT_COLUMNS, rows)
 
 
-def _analyze(model) -> None:
+def _analyze(model: type[Model]) -> None:
     """Fresh planner statistics after a bulk change (PostgreSQL's autovacuum comes later; until
     then it planned the lagging list as if the table held one row)."""
     if connection.vendor == "postgresql":
@@ -340,7 +357,9 @@ def _analyze(model) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def _result_lines(results: list[engine.Result], period: Period, now: datetime.datetime):
+def _result_lines(
+    results: list[engine.Result], period: Period, now: datetime.datetime
+) -> Iterator[str]:
     """Results as lines of COPY text, formatted in one f-string each (a generic per-value
     formatter took longer than the database took to store them). Region paths and subject
     kinds are digits, slashes and letters; only labels need escaping."""
@@ -363,19 +382,17 @@ def _result_lines(results: list[engine.Result], period: Period, now: datetime.da
         )
 
 
-def _household_ids_under(path: str):
-    from households.models import Household
+def _household_ids_under(path: str) -> QuerySet[Household, Mapping[str, object]]:
 
     return Household.objects.filter(path__startswith=path).values("id")
 
 
-def _household_pairing_ids_under(path: str):
-    from households.models import HouseholdPairing
+def _household_pairing_ids_under(path: str) -> QuerySet[HouseholdPairing, Mapping[str, object]]:
 
     return HouseholdPairing.objects.filter(household__path__startswith=path).values("id")
 
 
-def _copy_rows(model, columns: list[str], rows) -> int:
+def _copy_rows(model: type[_Stored], columns: list[str], rows: Iterable[tuple[object, ...]]) -> int:
     """Insert tuples into a model's table: COPY on PostgreSQL (a province's 600,000 results in
     seconds, PERFORMANCE.md), batched bulk_create elsewhere."""
     count = 0
@@ -395,7 +412,7 @@ def _copy_rows(model, columns: list[str], rows) -> int:
     return count
 
 
-def _copy_lines(model, columns: list[str], lines) -> int:
+def _copy_lines(model: type[Model], columns: list[str], lines: Iterable[str]) -> int:
     """Stream lines of COPY text into a model's table (PostgreSQL only)."""
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -420,7 +437,7 @@ def _copy_lines(model, columns: list[str], lines) -> int:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value) -> str:
+def _copy_text(value: object) -> str:
     """One value in PostgreSQL's COPY text format."""
     if value is None:
         return "\\N"
@@ -439,7 +456,6 @@ def _copy_text(value) -> str:
 def rollups_rebuild(*, period_label: str) -> int:
     """Count subjects and met subjects of every indicator for every region of the tree (and per
     unit within each region) for one period, from its stored results."""
-    from villages.models import Region, RegionLevel
 
     regions = {
         path: (rid, parent_id, level)
@@ -465,7 +481,7 @@ def rollups_rebuild(*, period_label: str) -> int:
             unit_prefixes = [p for p in prefixes if regions[p][2] != RegionLevel.VILLAGE]
             cached = prefix_cache[path] = (prefixes, unit_prefixes)
         prefixes, unit_prefixes = cached
-        keys = [(indicator_id, p, None) for p in prefixes]
+        keys: list[tuple[int, str, int | None]] = [(indicator_id, p, None) for p in prefixes]
         if unit_id is not None:
             keys += [(indicator_id, p, unit_id) for p in unit_prefixes]
         for key in keys:
@@ -536,8 +552,6 @@ def rollups_rebuild(*, period_label: str) -> int:
 def visit_months_refresh(*, period: Period, region_path: str = "", today: datetime.date) -> int:
     """Recount visits per township per month for the months of the period (the dashboard's
     trend), up to today."""
-    from households.models import CreditStatus, Visit, VisitKind
-    from villages.models import Region, RegionLevel
 
     end = min(period.end, today)
     if end < period.start:
@@ -550,7 +564,7 @@ def visit_months_refresh(*, period: Period, region_path: str = "", today: dateti
     visits = Visit.objects.filter(visited_on__gte=period.start, visited_on__lte=end)
     if region_path:
         visits = visits.filter(path__startswith=region_path)
-    credited = Q(credit_status=CreditStatus.CREDITED)
+    credited = Visit.objects.counted_condition()
     rows = (
         visits.annotate(m=TruncMonth("visited_on"))
         .order_by()
@@ -575,7 +589,7 @@ def visit_months_refresh(*, period: Period, region_path: str = "", today: dateti
     )
 
 
-def _as_date(value) -> datetime.date:
+def _as_date(value: datetime.date) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
@@ -599,21 +613,18 @@ def _late(planned: int | None, actual: int | None, year: int, today: datetime.da
 
 
 def bundled_reasons(
-    *, year: int, today: datetime.date | None = None, unit_ids=None
+    *, year: int, today: datetime.date | None = None, unit_ids: set[int] | None = None
 ) -> dict[int, list[dict]]:
     """Unit id -> the reasons the bundled rule caps it for the year (001 八): a stationed cadre
     it sent graded incompetent, a paired village not exited on schedule, an assisted county not
     delisted on schedule. Each reason names the record behind it and its region path."""
-    from cadres.models import Grade, Term, WorkTeamMember, YearlyGrade
-    from pairing.models import Pairing, PairingParticipant
-    from villages.models import RegionLevel
 
     today = today or timezone.localdate()
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     reasons: dict[int, list[dict]] = defaultdict(list)
     seen: set[tuple] = set()
 
-    def add(unit_id, reason):
+    def add(unit_id: int | None, reason: dict[str, object]) -> None:
         key = (unit_id, reason["kind"], reason["id"])
         if unit_id is None or key in seen or (unit_ids is not None and unit_id not in unit_ids):
             return

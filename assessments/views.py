@@ -19,11 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.scope import scope_of
 from assessments import charts, selectors
 from assessments.models import Indicator, IndicatorOverride, PeriodKind, UnitAssessment
 from assessments.periods import period_containing
 from assessments.services import evaluation_start
+from assessments.tasks import evaluate_period
+from core.scope import Role, scope_of
+from pairing.models import Unit
 
 PAGE_SIZE = 50
 
@@ -142,6 +144,7 @@ def indicator_detail(request, code: str):
     for result in page.object_list:
         result.url = selectors.subject_url(result)
         result.detail_url = reverse("assessments:result", args=[result.pk])
+    # `region` is the dashboard region, already inside the user's scope (dashboard_region).
     overrides = IndicatorOverride.objects.filter(
         indicator=indicator, region__path__startswith=region.path
     ).select_related("region")
@@ -197,13 +200,12 @@ def unit_list(request):
 
 
 def _visible_unit(user, pk: int):
-    from pairing.models import Unit
 
     if user.is_reviewer:
         unit = Unit.objects.visible_to(user).filter(pk=pk).first()
-    elif user.role == "coordinator":
+    elif user.role == Role.COORDINATOR:
         # A unit's liaison reads their own unit's assessment, not their partners'.
-        unit = Unit.objects.filter(pk=pk, pk__in=[user.unit_id]).first()
+        unit = Unit.objects.filter(pk=pk, pk__in=scope_of(user).own_unit_ids()).first()
     else:
         raise PermissionDenied(_("您的角色不能查看单位考核。"))
     if unit is None:
@@ -254,7 +256,7 @@ def unit_detail(request, pk: int):
 @login_required
 @require_GET
 def result_detail(request, pk: int):
-    if not (request.user.is_reviewer or getattr(request.user, "role", "") == "coordinator"):
+    if not (request.user.is_reviewer or request.user.role == Role.COORDINATOR):
         raise PermissionDenied(_("您的角色不能查看考核结果。"))
     result = selectors.result_for(user=request.user, pk=pk)
     records = selectors.result_records(user=request.user, result=result)
@@ -291,7 +293,6 @@ def evaluate(request):
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect(back)
-    from assessments.tasks import evaluate_period
 
     transaction.on_commit(
         lambda: evaluate_period.delay(run.period, region_code, run.pk)  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from accounts.admin_mixins import ScopedAdmin
-from households.idcard import mask_id_number
+from core.idcard import mask_id_number
 from households.models import (
     Household,
     HouseholdPairing,
@@ -12,6 +12,7 @@ from households.models import (
     Visit,
     VisitPhoto,
 )
+from households.services import visits_recredit
 
 
 class MemberInline(admin.TabularInline):
@@ -49,6 +50,13 @@ class HouseholdAdmin(ScopedAdmin):
     list_select_related = ("village", "township")
     autocomplete_fields = ("village",)
     inlines = [MemberInline, IncomeInline, PairingInline]
+
+    def save_formset(self, request, form, formset, change):
+        """A pairing changed in the inline decides the household's visits again (the visit
+        service's pairing rule), in the admin's transaction."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is HouseholdPairing and formset.has_changed():
+            visits_recredit(household_id=form.instance.pk)
 
     @admin.display(description="户主身份证号")
     def masked_id(self, obj):
@@ -105,6 +113,25 @@ class HouseholdPairingAdmin(ScopedAdmin):
     search_fields = ("household__head_name", "helper__name", "unit__name")
     list_select_related = ("household", "helper", "unit")
     autocomplete_fields = ("household", "helper", "unit")
+
+    # The admin keeps the visits in step with the pairing like the pages and the API do: the
+    # pairing rule is decided again for the old and the new helper in the same transaction.
+    def save_model(self, request, obj, form, change):
+        old_helper = form.initial.get("helper") if change else None
+        super().save_model(request, obj, form, change)
+        helpers = {obj.helper_id} | ({old_helper} if old_helper else set())
+        visits_recredit(household_id=obj.household_id, helper_ids=helpers)
+
+    def delete_model(self, request, obj):
+        household_id, helper_id = obj.household_id, obj.helper_id
+        super().delete_model(request, obj)
+        visits_recredit(household_id=household_id, helper_ids={helper_id})
+
+    def delete_queryset(self, request, queryset):
+        touched = set(queryset.values_list("household_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for household_id in touched:
+            visits_recredit(household_id=household_id)
 
 
 class PhotoInline(admin.TabularInline):

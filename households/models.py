@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import InForceQuerySet, ScopedQuerySet
-from households.idcard import validate_id_number
+from core.idcard import validate_id_number
+from core.scope import InForceQuerySet, ScopedQuerySet
 
 
 class PovertyCause(models.TextChoices):
@@ -128,6 +128,8 @@ class Household(models.Model):
         return self.head_name
 
     def save(self, *args, **kwargs):
+        # pypinyin loads its dictionaries on import (0.4 s here): only saving a household needs
+        # them, not every process that loads the models.
         from pypinyin import Style, lazy_pinyin
 
         self.township_id = self.village.township_id
@@ -366,14 +368,35 @@ class CreditStatus(models.TextChoices):
     NOT_COUNTED = "not_counted", _("不计入考核")
 
 
+class PairingRule(models.TextChoices):
+    """Why the pairing rule kept a household visit out of the count (blank: it did not). The
+    visit service sets it when the visit is written and again when a pairing changes."""
+
+    BEFORE_START = "before_start", _("早于结对开始")
+    AFTER_END = "after_end", _("结对已解除")
+    NOT_PAIRED = "not_paired", _("未与该户结对")
+    DUPLICATE = "duplicate", _("当天已有一次计入")
+
+
 class VisitQuerySet(ScopedQuerySet):
     scope_path_field = "path"
     scope_village_field = "village_id"
     scope_household_field = "household_id"
     scope_township_field = "township_id"  # visit(township, visited_on) is indexed, path is not
 
-    def credited(self):
-        return self.filter(credit_status=CreditStatus.CREDITED)
+    def counted(self):
+        """The one definition of a visit that counts (计入考核). Whether it counts is decided
+        by the visit service when the visit is written (a household visit counts only when its
+        helper had a pairing with the household in force that day, stored with the visit) and
+        decided again when a pairing changes or a reviewer rules on a held visit; every reader
+        (the engine, pages, filters, reminders, API, ledgers) asks here."""
+        return self.filter(self.counted_condition())
+
+    @staticmethod
+    def counted_condition(prefix: str = "") -> Q:
+        """`counted()` as a condition, for a count among other counts (`Count(filter=...)`) or
+        across a relation (`prefix="visits__"`)."""
+        return Q(**{f"{prefix}credit_status": CreditStatus.CREDITED})
 
 
 class Visit(models.Model):
@@ -452,6 +475,9 @@ class Visit(models.Model):
         _("考核计入"), max_length=20, choices=CreditStatus.choices, default=CreditStatus.CREDITED
     )
     credit_reason = models.CharField(_("不计入或待审核原因"), max_length=300, blank=True)
+    pairing_rule = models.CharField(
+        _("结对核验"), max_length=20, choices=PairingRule.choices, blank=True, editable=False
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("审核人"),

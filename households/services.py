@@ -15,26 +15,49 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
+from PIL.Image import Exif
 
-from accounts.permissions import can_edit_entry
+from cadres.models import Cadre
+from core.permissions import can_edit_entry, entry_author_cadre, records_own_entries
+from core.scope import Role
 from households.models import (
     CreditStatus,
     Household,
     HouseholdPairing,
     Measure,
+    PairingRule,
     Visit,
     VisitKind,
     VisitPhoto,
 )
+from pairing.models import Pairing
+from villages.models import Village
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from pairing.models import Unit
+
+    # The models whose rows a write may name; each manager has `visible_to(user)`.
+    _ScopedModel: TypeAlias = (
+        type[Household]
+        | type[Village]
+        | type[Pairing]
+        | type[Cadre]
+        | type[Visit]
+        | type[HouseholdPairing]
+    )
 
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
 EXIF_DATETIME_ORIGINAL = 36867
@@ -42,7 +65,11 @@ EXIF_DATETIME = 306
 EXIF_IFD = 0x8769
 
 
-def _ensure_visible(model, user, obj) -> None:
+def _ensure_visible(
+    model: _ScopedModel,
+    user: User,
+    obj: Household | Village | Pairing | Cadre | Visit | HouseholdPairing | None,
+) -> None:
     """A write outside the user's scope changes nothing: it is answered as 'not found'."""
     if obj is None:
         return
@@ -56,7 +83,7 @@ class CheckedPhoto:
     taken_at: datetime.datetime | None
 
 
-def photo_check(upload) -> CheckedPhoto:
+def photo_check(upload: File[bytes]) -> CheckedPhoto:
     """An uploaded photo: an image, within the size limit, with its EXIF capture time if any."""
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size > limit:
@@ -97,7 +124,7 @@ def photo_check(upload) -> CheckedPhoto:
     return CheckedPhoto(upload=upload, taken_at=_exif_taken_at(exif))
 
 
-def _exif_taken_at(exif) -> datetime.datetime | None:
+def _exif_taken_at(exif: Exif) -> datetime.datetime | None:
     raw = None
     try:
         raw = exif.get_ifd(EXIF_IFD).get(EXIF_DATETIME_ORIGINAL) or exif.get(EXIF_DATETIME)
@@ -113,7 +140,9 @@ def _exif_taken_at(exif) -> datetime.datetime | None:
     return timezone.make_aware(naive, timezone.get_default_timezone())
 
 
-def distance_metres(lat1, lon1, lat2, lon2) -> float:
+def distance_metres(
+    lat1: Decimal | float, lon1: Decimal | float, lat2: Decimal | float, lon2: Decimal | float
+) -> float:
     """Great-circle distance (haversine) between two points given in degrees."""
     lat1, lon1, lat2, lon2 = (math.radians(float(v)) for v in (lat1, lon1, lat2, lon2))
     a = (
@@ -138,47 +167,69 @@ class Credit:
         self.reasons.append(reason)
 
 
+def pairing_verdict(
+    pairings: list[HouseholdPairing], helper_id: int, visited_on: datetime.date
+) -> tuple[HouseholdPairing | None, str, str]:
+    """The pairing rule, the one place it is written: a household visit counts only when the
+    visiting helper had a pairing with the household in force on the visit date (its start and
+    end day included). `pairings` are the household's pairings. Returns the pairing in force (or
+    None), the PairingRule that kept the visit out (or "") and the reason in Chinese."""
+    own = [p for p in pairings if p.helper_id == helper_id]
+    for pairing in sorted(own, key=lambda p: (p.start_date, p.pk or 0)):
+        if pairing.start_date <= visited_on and (
+            pairing.end_date is None or visited_on <= pairing.end_date
+        ):
+            return pairing, "", ""
+    if not own:
+        return None, PairingRule.NOT_PAIRED, _("走访人未与该户结对，走访不计入考核。")
+    ended = [p.end_date for p in own if p.end_date is not None and p.end_date < visited_on]
+    if ended:
+        return (
+            None,
+            PairingRule.AFTER_END,
+            _("走访日期晚于走访人与该户结对的解除日期（%(end)s），不计入考核。")
+            % {"end": max(ended).isoformat()},
+        )
+    first = min(p.start_date for p in own)
+    return (
+        None,
+        PairingRule.BEFORE_START,
+        _("走访日期早于走访人与该户结对的开始日期（%(start)s），不计入考核。")
+        % {"start": first.isoformat()},
+    )
+
+
 def visit_credit(
     *,
     household: Household | None,
-    village,
-    helper,
+    village: Village,
+    helper: Cadre,
     visited_on: datetime.date,
     photos: list[CheckedPhoto],
     latitude: Decimal | None,
     longitude: Decimal | None,
     exclude_visit_id: int | None = None,
-) -> tuple[Credit, HouseholdPairing | None]:
-    """Decide whether a visit counts, and which household pairing it is attributed to."""
+) -> tuple[Credit, HouseholdPairing | None, str]:
+    """Decide whether a visit counts, the household pairing it is attributed to and the
+    PairingRule that kept it out ("" when none did)."""
     credit = Credit()
     pairing = None
+    rule = ""
     if household is not None:
-        pairings = HouseholdPairing.objects.filter(household=household)
-        pairing = pairings.in_force(visited_on).filter(helper=helper).first()
-        # "Before the pairing began": the visiting helper's own pairing with the household when
-        # there is one (a helper paired in June cannot be credited for March), otherwise the
-        # household's first pairing (a township leader's visit to a paired household).
-        own = pairings.filter(helper=helper)
-        source = own if own.exists() else pairings
-        first_start = source.order_by("start_date").values_list("start_date", flat=True).first()
-        if first_start is None:
-            credit.refuse(_("该户尚未结对帮扶责任人，走访不计入考核。"))
-        elif visited_on < first_start:
-            credit.refuse(
-                _("走访日期早于结对开始日期（%(start)s），不计入考核。")
-                % {"start": first_start.isoformat()}
-            )
+        pairing, rule, reason = pairing_verdict(
+            list(HouseholdPairing.objects.filter(household=household)), helper.pk, visited_on
+        )
+        if rule:
+            credit.refuse(reason)
         else:
-            duplicate = Visit.objects.filter(
-                household=household,
-                helper=helper,
-                visited_on=visited_on,
-                credit_status=CreditStatus.CREDITED,
+            duplicate = Visit.objects.counted().filter(
+                household=household, helper=helper, visited_on=visited_on
             )
             if exclude_visit_id:
                 duplicate = duplicate.exclude(pk=exclude_visit_id)
             if duplicate.exists():
-                credit.refuse(_("同一帮扶责任人当天对该户已有一次计入考核的走访，本次不重复计入。"))
+                rule = PairingRule.DUPLICATE
+                credit.refuse(str(DUPLICATE_REASON))
     for photo in photos:
         if photo.taken_at is not None:
             taken_day = timezone.localtime(photo.taken_at).date()
@@ -199,11 +250,26 @@ def visit_credit(
                 _("定位距村约 %(km).1f 公里，超出 %(limit).1f 公里范围。")
                 % {"km": metres / 1000, "limit": settings.VISIT_MAX_DISTANCE_METRES / 1000}
             )
-    return credit, pairing
+    return credit, pairing, rule
 
 
-def helpers_for(household: Household, on: datetime.date):
-    from cadres.models import Cadre
+def stored_visit_credit(visit: Visit) -> tuple[Credit, HouseholdPairing | None, str]:
+    """`visit_credit` for a visit already saved: its photos' capture times, its coordinates,
+    and itself left out of the one-a-day check."""
+    photos = [CheckedPhoto(upload=None, taken_at=p.taken_at) for p in visit.photos.all()]
+    return visit_credit(
+        household=visit.household,
+        village=visit.village,
+        helper=visit.helper,
+        visited_on=visit.visited_on,
+        photos=photos,
+        latitude=visit.latitude,
+        longitude=visit.longitude,
+        exclude_visit_id=visit.pk,
+    )
+
+
+def helpers_for(household: Household, on: datetime.date) -> QuerySet[Cadre]:
 
     ids = HouseholdPairing.objects.filter(household=household).in_force(on).values("helper_id")
     return Cadre.objects.filter(id__in=ids)
@@ -212,7 +278,11 @@ def helpers_for(household: Household, on: datetime.date):
 COORDINATE_STEP = Decimal("0.000001")
 
 
-def _check_coordinates(latitude, longitude, errors: dict) -> tuple[Decimal | None, Decimal | None]:
+def _check_coordinates(
+    latitude: Decimal | None,
+    longitude: Decimal | None,
+    errors: dict[str, list[str]],
+) -> tuple[Decimal | None, Decimal | None]:
     """Both or neither, within range, rounded to the column's six decimals (about 0.1 m; a
     browser reports fifteen)."""
     if (latitude is None) != (longitude is None):
@@ -236,7 +306,7 @@ def _check_coordinates(latitude, longitude, errors: dict) -> tuple[Decimal | Non
     return latitude, longitude
 
 
-def _check_date(visited_on, errors: dict) -> None:
+def _check_date(visited_on: datetime.date | None, errors: dict[str, list[str]]) -> None:
     if visited_on is None:
         errors.setdefault("visited_on", []).append(_("请填写走访日期。"))
     elif visited_on > timezone.localdate():
@@ -245,7 +315,12 @@ def _check_date(visited_on, errors: dict) -> None:
         errors.setdefault("visited_on", []).append(_("走访日期不合理。"))
 
 
-def _check_measure(user, measure, household, errors: dict) -> None:
+def _check_measure(
+    user: User,
+    measure: Measure | None,
+    household: Household | None,
+    errors: dict[str, list[str]],
+) -> None:
     if measure is None:
         return
     if (
@@ -256,7 +331,7 @@ def _check_measure(user, measure, household, errors: dict) -> None:
         errors.setdefault("measure", []).append(_("所选帮扶措施不属于该户的一户一策。"))
 
 
-def _token_owner_check(existing: Visit, user) -> Visit:
+def _token_owner_check(existing: Visit, user: User) -> Visit:
     if existing.created_by_id != user.id:
         raise ValidationError({"submission_token": _("提交标识已被使用。")})
     return existing
@@ -267,27 +342,24 @@ DUPLICATE_REASON = gettext_lazy("同一帮扶责任人当天对该户已有一�
 
 def visit_record(
     *,
-    user,
+    user: User,
     household: Household | None = None,
-    village=None,
-    helper=None,
+    village: Village | None = None,
+    helper: Cadre | None = None,
     visited_on: datetime.date | None = None,
     kind: str = VisitKind.HOME,
     learned: str,
     problems: str = "",
     measure: Measure | None = None,
-    photos: list | None = None,
+    photos: list[File[bytes]] | None = None,
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
-    org_pairing=None,
+    org_pairing: Pairing | None = None,
     submission_token: uuid.UUID | None = None,
 ) -> Visit:
     """Record a visit in one step. Raises ValidationError (with field names) for bad input,
     Http404 for anything outside the user's scope, PermissionDenied for a role that may not
     enter visits. A repeated submission token returns the visit the first submission made."""
-    from cadres.models import Cadre
-    from pairing.models import Pairing
-    from villages.models import Village
 
     if not user.can_enter_work:
         raise PermissionDenied(_("您的角色不能填报走访记录。"))
@@ -310,15 +382,17 @@ def visit_record(
     if not (learned or "").strip():
         errors.setdefault("learned", []).append(_("请填写了解的情况和帮扶内容。"))
 
-    if user.role == "cadre":
-        helper = user.cadre  # a cadre records their own visits
-    elif helper is None and household is not None:
+    helper = entry_author_cadre(user, helper)
+    if helper is None and household is not None:
         helper = helpers_for(household, visited_on).order_by("id").first()
     if helper is None:
         errors.setdefault("helper", []).append(
             _("请选择走访人（该户在走访日期没有结对的帮扶责任人）。")
         )
-    elif user.role != "cadre" and not Cadre.objects.visible_to(user).filter(pk=helper.pk).exists():
+    elif (
+        not records_own_entries(user)
+        and not Cadre.objects.visible_to(user).filter(pk=helper.pk).exists()
+    ):
         errors.setdefault("helper", []).append(_("走访人不在您的管辖范围内。"))
     _check_measure(user, measure, household, errors)
 
@@ -331,8 +405,10 @@ def visit_record(
     latitude, longitude = _check_coordinates(latitude, longitude, errors)
     if errors:
         raise ValidationError(errors)
+    # Without a village (no household, no village) or a helper, `errors` was not empty.
+    assert village is not None and helper is not None
 
-    credit, pairing = visit_credit(
+    credit, pairing, rule = visit_credit(
         household=household,
         village=village,
         helper=helper,
@@ -356,6 +432,7 @@ def visit_record(
         longitude=longitude,
         credit_status=credit.status,
         credit_reason="".join(credit.reasons)[:300],
+        pairing_rule=rule,
         submission_token=submission_token,
         created_by=user,
     )
@@ -371,6 +448,7 @@ def visit_record(
             raise
         visit.pk = None
         visit.credit_status = CreditStatus.NOT_COUNTED
+        visit.pairing_rule = PairingRule.DUPLICATE
         visit.credit_reason = (str(DUPLICATE_REASON) + visit.credit_reason)[:300]
         _save_with_photos(visit, checked)
     return visit
@@ -396,7 +474,7 @@ VISIT_EDITABLE_FIELDS = {
 CREDIT_FIELDS = {"visited_on", "latitude", "longitude"}
 
 
-def visit_update(*, user, visit: Visit, **changes) -> Visit:
+def visit_update(*, user: User, visit: Visit, **changes: Any) -> Visit:
     """Change a visit within the edit window (or as a reviewer). When the date or the place
     changes, credit is decided afresh (a visit a reviewer refused stays refused); otherwise
     the visit keeps its credit, including a reviewer's acceptance."""
@@ -425,17 +503,7 @@ def visit_update(*, user, visit: Visit, **changes) -> Visit:
     for name, value in new.items():
         setattr(visit, name, value)
     if credit_changed:
-        photos = [CheckedPhoto(upload=None, taken_at=p.taken_at) for p in visit.photos.all()]
-        credit, pairing = visit_credit(
-            household=visit.household,
-            village=visit.village,
-            helper=visit.helper,
-            visited_on=visit.visited_on,
-            photos=photos,
-            latitude=visit.latitude,
-            longitude=visit.longitude,
-            exclude_visit_id=visit.pk,
-        )
+        credit, pairing, rule = stored_visit_credit(visit)
         if not (
             visit.credit_status == CreditStatus.REJECTED and credit.status == CreditStatus.CREDITED
         ):
@@ -444,6 +512,7 @@ def visit_update(*, user, visit: Visit, **changes) -> Visit:
             visit.reviewed_by = None
             visit.reviewed_at = None
         visit.household_pairing = pairing
+        visit.pairing_rule = rule
     try:
         with transaction.atomic():
             visit.save()
@@ -453,14 +522,14 @@ def visit_update(*, user, visit: Visit, **changes) -> Visit:
     return visit
 
 
-def visit_delete(*, user, visit: Visit) -> None:
+def visit_delete(*, user: User, visit: Visit) -> None:
     _ensure_visible(Visit, user, visit)
     if not can_edit_entry(user, visit):
         raise PermissionDenied(_("已超过删除期限，只有审核人员可以删除此记录。"))
     visit.delete()
 
 
-def visit_review(*, user, visit: Visit, accept: bool, note: str = "") -> Visit:
+def visit_review(*, user: User, visit: Visit, accept: bool, note: str = "") -> Visit:
     """A reviewer accepts a held visit (it then counts) or refuses it (it never counts)."""
     _ensure_visible(Visit, user, visit)
     if not user.is_reviewer:
@@ -486,3 +555,151 @@ def visit_review(*, user, visit: Visit, accept: bool, note: str = "") -> Visit:
             _("该帮扶责任人当天对该户已有一次计入考核的走访，不能重复计入。")
         ) from exc
     return visit
+
+
+# --- household pairings (结对帮扶) and the visits they decide --------------------------------
+PAIRING_RULES_OUT = {PairingRule.BEFORE_START, PairingRule.AFTER_END, PairingRule.NOT_PAIRED}
+PAIRING_FIELDS = {"helper", "unit", "start_date", "end_date"}
+
+
+def visits_recredit(*, household_id: int, helper_ids: set[int] | None = None) -> int:
+    """Apply the pairing rule again to a household's visits (by these helpers) after one of its
+    pairings changed: a handover entered late, dates corrected, a pairing removed. Runs in the
+    caller's transaction. A reviewer's refusal stands; photo and distance holds are decided
+    again only for visits the pairing rule had kept out. Returns how many visits changed."""
+    pairings = list(HouseholdPairing.objects.filter(household_id=household_id))
+    visits = (
+        Visit.objects.select_for_update()
+        .filter(household_id=household_id)
+        .exclude(credit_status=CreditStatus.REJECTED)
+        .select_related("village", "helper")
+        .order_by("visited_on", "id")
+    )
+    if helper_ids is not None:
+        visits = visits.filter(helper_id__in=helper_ids)
+    changed = 0
+    for visit in visits:
+        pairing, rule, reason = pairing_verdict(pairings, visit.helper_id, visit.visited_on)
+        if rule:
+            if visit.pairing_rule == rule and visit.credit_status == CreditStatus.NOT_COUNTED:
+                continue
+            visit.credit_status = CreditStatus.NOT_COUNTED
+            visit.credit_reason = reason[:300]
+            visit.pairing_rule = rule
+            visit.household_pairing = None
+        elif visit.pairing_rule in PAIRING_RULES_OUT or visit.pairing_rule == PairingRule.DUPLICATE:
+            credit, pairing, rule = stored_visit_credit(visit)
+            if credit.status == visit.credit_status and rule == visit.pairing_rule:
+                continue
+            visit.credit_status = credit.status
+            visit.credit_reason = "".join(credit.reasons)[:300]
+            visit.pairing_rule = rule
+            visit.household_pairing = pairing
+        elif pairing is not None and visit.household_pairing_id != pairing.pk:
+            # (`pairing` is never None here: pairing_verdict gives an empty rule only with the
+            # pairing in force.)
+            visit.household_pairing = pairing
+        else:
+            continue
+        visit.save(
+            update_fields=[
+                "credit_status",
+                "credit_reason",
+                "pairing_rule",
+                "household_pairing",
+                "updated_at",
+            ]
+        )
+        changed += 1
+    return changed
+
+
+def _may_keep_pairings(user: User) -> None:
+
+    if not (user.is_authenticated and user.is_active):
+        raise PermissionDenied
+    if not (user.is_superuser or user.role in (Role.ADMIN, Role.REVIEWER, Role.TOWNSHIP_STAFF)):
+        raise PermissionDenied(_("您的角色不能调整结对帮扶关系。"))
+
+
+def _check_pairing(pairing: HouseholdPairing, errors: dict[str, list[str]]) -> None:
+    if pairing.start_date is None:
+        errors.setdefault("start_date", []).append(_("请填写结对日期。"))
+    elif pairing.end_date is not None and pairing.end_date < pairing.start_date:
+        errors.setdefault("end_date", []).append(_("解除日期不能早于结对日期。"))
+    if pairing.start_date is not None:
+        overlapping = (
+            HouseholdPairing.objects.filter(
+                household_id=pairing.household_id, helper_id=pairing.helper_id
+            )
+            .overlapping(pairing.start_date, pairing.end_date or datetime.date.max)
+            .exclude(pk=pairing.pk)
+        )
+        if overlapping.exists():
+            errors.setdefault("start_date", []).append(
+                _("该帮扶责任人与该户在这段时间已有结对记录。")
+            )
+
+
+def _save_pairing(pairing: HouseholdPairing, touched_helpers: set[int]) -> HouseholdPairing:
+    errors: dict[str, list[str]] = {}
+    _check_pairing(pairing, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        pairing.save()
+        visits_recredit(household_id=pairing.household_id, helper_ids=touched_helpers)
+    return pairing
+
+
+def household_pairing_record(
+    *,
+    user: User,
+    household: Household,
+    helper: Cadre,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    unit: Unit | None = None,
+) -> HouseholdPairing:
+    """Pair a helper with a household from `start_date` (to `end_date`); the helper's visits
+    to the household in that span are counted from now on, in the same transaction."""
+
+    _may_keep_pairings(user)
+    _ensure_visible(Household, user, household)
+    _ensure_visible(Cadre, user, helper)
+    pairing = HouseholdPairing(
+        household=household,
+        helper=helper,
+        unit=unit if unit is not None else helper.unit,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    return _save_pairing(pairing, {helper.pk})
+
+
+def household_pairing_update(
+    *, user: User, pairing: HouseholdPairing, **changes: Any
+) -> HouseholdPairing:
+    """Correct a pairing's helper, unit or dates, or end it (`end_date`); the visits the change
+    touches (of the old and the new helper) are decided again in the same transaction."""
+    _may_keep_pairings(user)
+    _ensure_visible(HouseholdPairing, user, pairing)
+    unknown = set(changes) - PAIRING_FIELDS
+    if unknown:
+        raise ValidationError({name: [_("该字段不能修改。")] for name in sorted(unknown)})
+    touched = {pairing.helper_id}
+    for name, value in changes.items():
+        setattr(pairing, name, value)
+    touched.add(pairing.helper_id)
+    return _save_pairing(pairing, touched)
+
+
+def household_pairing_delete(*, user: User, pairing: HouseholdPairing) -> None:
+    """Remove a pairing entered by mistake (ending one is `household_pairing_update` with an
+    end date); its visits are decided again without it."""
+    _may_keep_pairings(user)
+    _ensure_visible(HouseholdPairing, user, pairing)
+    with transaction.atomic():
+        household_id, helper_id = pairing.household_id, pairing.helper_id
+        pairing.delete()
+        visits_recredit(household_id=household_id, helper_ids={helper_id})

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Comparison, Indicator, IndicatorResult, SubjectKind, UnitAssessment
 from cadres.models import ReserveCadre, TalentAssignment, Term
-from households.idcard import mask_id_number, mask_phone
+from core.idcard import mask_id_number, mask_phone
 from households.models import (
     AssistanceTrack,
     CreditStatus,
@@ -293,12 +293,8 @@ class PairingLedger(Exporter):
                     units[household_id].append(unit)
             visits = {
                 household_id: (n, last)
-                for household_id, n, last in Visit.objects.filter(
-                    household_id__in=ids,
-                    visited_on__gte=start,
-                    visited_on__lte=end,
-                    credit_status=CreditStatus.CREDITED,
-                )
+                for household_id, n, last in Visit.objects.counted()
+                .filter(household_id__in=ids, visited_on__gte=start, visited_on__lte=end)
                 .order_by()
                 .values("household_id")
                 .annotate(n=Count("*"), last=Max("visited_on"))

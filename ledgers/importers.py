@@ -35,7 +35,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from households.idcard import mask_id_number, normalise_id_number, validate_id_number
+from core.idcard import mask_id_number, normalise_id_number, validate_id_number
 from households.models import (
     AssistanceTrack,
     Household,

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from core.scope import scope_of
 from ledgers.models import ExportJob, RosterImport
 from villages.models import Region, RegionLevel
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 EXPORT_LEVELS = [
     RegionLevel.PROVINCE,
@@ -13,18 +21,15 @@ EXPORT_LEVELS = [
 ]
 
 
-def regions_for_export(*, user):
+def regions_for_export(*, user: User) -> QuerySet[Region]:
     """The regions a user may pick: their own and every level under it down to townships."""
-    qs = Region.objects.filter(level__in=EXPORT_LEVELS)
-    if not user.is_admin:
-        qs = qs.filter(path__startswith=user.region.path) if user.region_id else qs.none()
-    return qs.order_by("path")
+    return scope_of(user).region_subtree(EXPORT_LEVELS).order_by("path")
 
 
-def export_jobs_for(*, user, limit: int = 20):
+def export_jobs_for(*, user: User, limit: int = 20) -> QuerySet[ExportJob]:
     """The user's own recent background exports (an administrator sees only theirs here too)."""
     return ExportJob.objects.filter(user=user).select_related("region")[:limit]
 
 
-def roster_imports_for(*, user, limit: int = 10):
+def roster_imports_for(*, user: User, limit: int = 10) -> QuerySet[RosterImport]:
     return RosterImport.objects.filter(user=user).defer("errors", "changes")[:limit]

@@ -7,19 +7,22 @@ import datetime
 import hashlib
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, SecurityEvent
+from accounts.models import Role, SecurityEvent, User
 from accounts.services import security_event_record
+from core.scope import scope_of
 from ledgers import importers
 from ledgers.exporters import Exporter, exporter_for
 from ledgers.models import ExportJob, RosterImport
@@ -35,7 +38,7 @@ IMPORT_ROLES = {Role.REVIEWER, Role.TOWNSHIP_STAFF}
 
 
 # --- who may do what ----------------------------------------------------------------------------
-def user_can_export(user) -> bool:
+def user_can_export(user: User) -> bool:
     """Reviewers send ledgers upward; township staff may export their township's (with masked
     ID numbers); administrators anything. Cadres and coordinators have no region to export."""
     if not (user.is_authenticated and user.is_active):
@@ -43,23 +46,21 @@ def user_can_export(user) -> bool:
     return user.is_admin or (user.role in EXPORT_ROLES and user.region_id is not None)
 
 
-def user_can_import(user) -> bool:
+def user_can_import(user: User) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
     return user.is_admin or (user.role in IMPORT_ROLES and user.region_id is not None)
 
 
-def region_check(*, user, region: Region) -> None:
+def region_check(*, user: User, region: Region) -> None:
     """A region outside the user's scope is answered as 'not found'."""
-    if user.is_admin:
-        return
-    if not user.region_id or not region.path.startswith(user.region.path):
+    if not scope_of(user).covers(region):
         raise Http404
 
 
 # --- exporting ----------------------------------------------------------------------------------
 def ledger_exporter(
-    *, user, kind: str, region: Region, period: LedgerPeriod, mask_ids: bool = False
+    *, user: User | None, kind: str, region: Region, period: LedgerPeriod, mask_ids: bool = False
 ) -> Exporter:
     if user is not None:
         if not user_can_export(user):
@@ -68,7 +69,13 @@ def ledger_exporter(
     return exporter_for(kind, user=user, region=region, period=period, mask_ids=mask_ids)
 
 
-def _log_export(*, exporter: Exporter, rows: int, request=None, job: ExportJob | None = None):
+def _log_export(
+    *,
+    exporter: Exporter,
+    rows: int,
+    request: HttpRequest | None = None,
+    job: ExportJob | None = None,
+) -> None:
     user = exporter.user
     security_event_record(
         kind=SecurityEvent.Kind.EXPORT,
@@ -88,7 +95,13 @@ def _log_export(*, exporter: Exporter, rows: int, request=None, job: ExportJob |
     )
 
 
-def ledger_write(*, exporter: Exporter, target, request=None, on_progress=None) -> int:
+def ledger_write(
+    *,
+    exporter: Exporter,
+    target: Path | IO[bytes],
+    request: HttpRequest | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
     """Write the ledger to `target` (a path or binary file) and log the export."""
     with translation.override(settings.LANGUAGE_CODE):
         rows = exporter.write(target, on_progress=on_progress)
@@ -97,9 +110,16 @@ def ledger_write(*, exporter: Exporter, target, request=None, on_progress=None) 
 
 
 def export_job_create(
-    *, user, kind: str, region: Region, period: LedgerPeriod, mask_ids: bool, total_rows: int
+    *,
+    user: User,
+    kind: str,
+    region: Region,
+    period: LedgerPeriod,
+    mask_ids: bool,
+    total_rows: int,
 ) -> ExportJob:
     """Record a large export and queue it for a worker once the record is committed."""
+    # ledgers/tasks.py imports this module to run the export, so the task is looked up here.
     from ledgers.tasks import run_export
 
     exporter = ledger_exporter(
@@ -169,7 +189,7 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     return job
 
 
-def export_job_for_download(*, user, job_id: int) -> ExportJob:
+def export_job_for_download(*, user: User, job_id: int) -> ExportJob:
     """Only the user who asked, or an administrator, may fetch a job (others: not found)."""
     job = ExportJob.objects.select_related("region").filter(pk=job_id).first()
     if job is None or not (job.user_id == user.id or user.is_admin):
@@ -177,7 +197,7 @@ def export_job_for_download(*, user, job_id: int) -> ExportJob:
     return job
 
 
-def export_download_log(*, job: ExportJob, request) -> None:
+def export_download_log(*, job: ExportJob, request: HttpRequest) -> None:
     security_event_record(
         kind=SecurityEvent.Kind.DOWNLOAD,
         request=request,
@@ -229,7 +249,7 @@ def _store_result(roster: RosterImport, check: importers.RosterCheck) -> None:
     roster.header_row = check.parsed.header_row
 
 
-def roster_import_check(*, user, upload, income_year: int) -> RosterImport:
+def roster_import_check(*, user: User, upload: File[bytes], income_year: int) -> RosterImport:
     """The dry run: check an uploaded roster and record what importing would change (or every
     error). The file is kept (until the purge) so the user can confirm without uploading again."""
     if not user_can_import(user):
@@ -260,14 +280,16 @@ def roster_import_check(*, user, upload, income_year: int) -> RosterImport:
     return roster
 
 
-def roster_import_for(*, user, roster_id: int) -> RosterImport:
+def roster_import_for(*, user: User, roster_id: int) -> RosterImport:
     roster = RosterImport.objects.filter(pk=roster_id).first()
     if roster is None or not (roster.user_id == user.id or user.is_admin):
         raise Http404
     return roster
 
 
-def roster_import_apply(*, user, roster_id: int, request=None) -> RosterImport:
+def roster_import_apply(
+    *, user: User, roster_id: int, request: HttpRequest | None = None
+) -> RosterImport:
     """Import a checked roster: checked again inside one transaction (the database may have
     changed since the dry run) and written only if every row is still right."""
     with transaction.atomic():
@@ -332,7 +354,7 @@ def roster_template() -> ContentFile:
 
 
 def roster_import_path(
-    *, path: Path, user, income_year: int, dry_run: bool
+    *, path: Path, user: User | None, income_year: int, dry_run: bool
 ) -> importers.RosterCheck:
     """The command line's import: check (and unless a dry run, import) a roster file. Raises
     importers.RosterRefused for a file that cannot be read as a roster."""

@@ -9,6 +9,7 @@ the morning mail are ready when people sit down, and heavy work runs at night.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 TIMEZONE = "Asia/Shanghai"
@@ -113,7 +114,6 @@ SCHEDULE = [
 def sync_schedule(*, CrontabSchedule, PeriodicTask, reset: bool = False) -> tuple[int, int]:
     """Create the entries that are missing (or, with reset, overwrite them). Takes the model
     classes so a migration can pass its historical models. Returns (created, updated)."""
-    import json
 
     created = updated = 0
     for entry in SCHEDULE:

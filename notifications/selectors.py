@@ -1,11 +1,19 @@
 """Reads for the notification pages: a person only ever sees their own notifications."""
 
-from django.db.models import Count, Q
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet
 
 from notifications.models import Notification
+from notifications.services import DIGEST_ORDER
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
-def notification_list(user, *, unread_only: bool = False):
+def notification_list(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
     """Top-level notifications of a user (digests and stand-alone messages), newest first."""
     qs = Notification.objects.filter(recipient=user, digest__isnull=True)
     if unread_only:
@@ -15,13 +23,12 @@ def notification_list(user, *, unread_only: bool = False):
     ).order_by("-created_at", "-id")
 
 
-def notification_get(user, pk: int) -> Notification | None:
+def notification_get(user: User, pk: int) -> Notification | None:
     return Notification.objects.filter(recipient=user, pk=pk).first()
 
 
 def digest_items(notification: Notification) -> list[Notification]:
     """A digest's reminders, in the digest's order of kinds (what is already late first)."""
-    from notifications.services import DIGEST_ORDER
 
     items = list(
         notification.items.order_by("id").only(
@@ -32,7 +39,7 @@ def digest_items(notification: Notification) -> list[Notification]:
     return sorted(items, key=lambda n: order.get(n.kind, len(order)))
 
 
-def unread_count(user) -> int:
+def unread_count(user: User) -> int:
     return Notification.objects.filter(
         Q(recipient=user) & Q(read_at__isnull=True) & Q(digest__isnull=True)
     ).count()

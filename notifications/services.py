@@ -26,21 +26,21 @@ import datetime
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from assessments.selectors import Thresholds, pace_required
 from cadres.models import Coverage, FieldDay, TalentAssignment, Term
-from households.filters import pace_required
 from households.models import HouseholdPairing, Visit, VisitKind
 from inspections.models import RectificationItem
 from notifications.models import Notification, NotificationKind
@@ -71,7 +71,7 @@ UNIT_FULL_TARGET_FROM_MONTH = 10
 
 DIGEST_SUBJECT = "digest"
 # The order of the digest's sections: what is already late first.
-DIGEST_ORDER = [
+DIGEST_ORDER: list[str] = [
     NotificationKind.RECTIFICATION_OVERDUE,
     NotificationKind.TERM_ENDING,
     NotificationKind.PARTY_DAY,
@@ -139,10 +139,10 @@ class _Links:
     """URL of an object's page by name, reversed once per name (other apps' pages may not be
     installed yet: then the reminder simply has no link)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._patterns: dict[str, str | None] = {}
 
-    def __call__(self, name: str, pk=None, query: str = "") -> str:
+    def __call__(self, name: str, pk: int | None = None, query: str = "") -> str:
         if name not in self._patterns:
             try:
                 self._patterns[name] = (
@@ -157,33 +157,6 @@ class _Links:
         return url + (f"?{query}" if query else "")
 
 
-class Thresholds:
-    """Indicator thresholds as the administrator set them; None when the indicator is off."""
-
-    def __init__(self):
-        from assessments.models import Indicator, IndicatorOverride
-
-        self.base: dict[str, Decimal | None] = {}
-        for code, threshold, active in Indicator.objects.values_list("code", "threshold", "active"):
-            self.base[code] = threshold if active else None
-        self.overrides: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
-        for code, path, threshold in IndicatorOverride.objects.values_list(
-            "indicator__code", "region__path", "threshold"
-        ):
-            self.overrides[code].append((path, threshold))
-        for rows in self.overrides.values():
-            rows.sort(key=lambda r: -len(r[0]))  # the most specific region first
-
-    def get(self, code: str, default, path: str | None = None) -> Decimal | None:
-        if code in self.base and self.base[code] is None:
-            return None
-        if path:
-            for prefix, threshold in self.overrides.get(code, ()):
-                if path.startswith(prefix):
-                    return threshold
-        return self.base.get(code, Decimal(default))
-
-
 def _cadre_users() -> dict[int, int]:
     """cadre id → user id for every active user who is a cadre or helper."""
     return dict(
@@ -191,7 +164,7 @@ def _cadre_users() -> dict[int, int]:
     )
 
 
-def _cadre_user_subquery():
+def _cadre_user_subquery() -> QuerySet[User, Mapping[str, object]]:
     return User.objects.filter(is_active=True, cadre__isnull=False).values("cadre_id")
 
 
@@ -239,7 +212,7 @@ def _fmt(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _n(value) -> str:
+def _n(value: Decimal | float | str) -> str:
     value = Decimal(value)
     return f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
 
@@ -256,7 +229,7 @@ class _Pair:
     path: str
 
 
-def _responsible_pairings(on: datetime.date):
+def _responsible_pairings(on: datetime.date) -> QuerySet[HouseholdPairing]:
     """Household pairings in force whose helper has an account or whose unit has a coordinator:
     the people a household reminder can reach (the helper; the unit that sent the helper)."""
     coordinator_units = User.objects.filter(
@@ -297,7 +270,7 @@ def rule_weekly_visit(on: datetime.date, thresholds: Thresholds, links: _Links) 
     the helper and the coordinators of the helper's unit; once per household, person and week."""
     if on.weekday() < WEEKLY_VISIT_FROM_WEEKDAY:
         return []
-    if thresholds.get("HH-VISIT-WEEKLY", 1) is None:
+    if thresholds.get("HH-VISIT-WEEKLY") is None:
         return []
     week_start = on - datetime.timedelta(days=on.weekday())
     week_end = week_start + datetime.timedelta(days=6)
@@ -305,7 +278,7 @@ def rule_weekly_visit(on: datetime.date, thresholds: Thresholds, links: _Links) 
     if not pairs:
         return []
     visit_rows = (
-        Visit.objects.credited()
+        Visit.objects.counted()
         .filter(
             kind=VisitKind.HOME,
             household__isnull=False,
@@ -322,7 +295,7 @@ def rule_weekly_visit(on: datetime.date, thresholds: Thresholds, links: _Links) 
     period = iso_week(on)
     reminders = []
     for pair in pairs:
-        threshold = thresholds.get("HH-VISIT-WEEKLY", 1, pair.path)
+        threshold = thresholds.get("HH-VISIT-WEEKLY", pair.path)
         if threshold is None or done.get((pair.household_id, pair.helper_id), 0) >= threshold:
             continue
         title = _("本周尚未入户走访：%(name)s（%(village)s，帮扶责任人%(helper)s）") % {
@@ -352,13 +325,13 @@ def rule_yearly_pace(on: datetime.date, thresholds: Thresholds, links: _Links) -
     """HH-VISIT-YEAR: a paired household with fewer credited visits this year than the pace for
     the yearly target (⌊target × days gone / days in year⌋), to the helper and the coordinators
     of the helper's unit; once a month."""
-    if thresholds.get("HH-VISIT-YEAR", 4) is None:
+    if thresholds.get("HH-VISIT-YEAR") is None:
         return []
     pairs, users, coordinators = _responsible_pairs(on)
     if not pairs:
         return []
     counts = dict(
-        Visit.objects.credited()
+        Visit.objects.counted()
         .filter(
             household__isnull=False,
             visited_on__gte=datetime.date(on.year, 1, 1),
@@ -373,7 +346,7 @@ def rule_yearly_pace(on: datetime.date, thresholds: Thresholds, links: _Links) -
     period = f"{on:%Y-%m}"
     reminders = []
     for pair in pairs:
-        target = thresholds.get("HH-VISIT-YEAR", 4, pair.path)
+        target = thresholds.get("HH-VISIT-YEAR", pair.path)
         if target is None:
             continue
         expected = int(pace_required(on, target))
@@ -440,12 +413,11 @@ def rule_field_days(on: datetime.date, thresholds: Thresholds, links: _Links) ->
     ).values_list("cadre_id", "region__path", "day"):
         if cadre_id in wanted:
             days_by_cadre[cadre_id].append((path, day))
-    defaults = {"TOWNSHIP-LEADER-DAYS": 8, "COUNTY-LEADER-DAYS": 4, "TALENT-DAYS": 2}
     fraction = Decimal(on.day) / Decimal(_days_in_month(on))
     period = f"{on:%Y-%m}"
     reminders = []
     for key, cadre_id, cadre_name, path, name, code in duties:
-        target = thresholds.get(code, defaults[code], path)
+        target = thresholds.get(code, path)
         if target is None:
             continue
         expected = math.floor(target * fraction)
@@ -475,11 +447,11 @@ def rule_field_days(on: datetime.date, thresholds: Thresholds, links: _Links) ->
 
 
 UNIT_TARGETS = [
-    # code, default target, label
-    ("UNIT-NIGHT-SCHOOL", 4, gettext_lazy("农民夜校")),
-    ("UNIT-SPECIAL-MEETING", 4, gettext_lazy("专题会议")),
-    ("LEAD-JOINT-MEETING", 2, gettext_lazy("联席会议")),
-    ("UNIT-STUDY-TRIP", 1, gettext_lazy("外出学习考察")),
+    # code, label (the target is the catalogue's, through Thresholds)
+    ("UNIT-NIGHT-SCHOOL", gettext_lazy("农民夜校")),
+    ("UNIT-SPECIAL-MEETING", gettext_lazy("专题会议")),
+    ("LEAD-JOINT-MEETING", gettext_lazy("联席会议")),
+    ("UNIT-STUDY-TRIP", gettext_lazy("外出学习考察")),
 ]
 
 
@@ -508,7 +480,7 @@ def rule_unit_activities(
         return []
     year_start = datetime.date(on.year, 1, 1)
 
-    def counts(qs, date_field: str) -> dict[int, int]:
+    def counts(qs: QuerySet[Model], date_field: str) -> dict[int, int]:
         return dict(
             qs.filter(
                 unit_id__in=unit_ids, **{f"{date_field}__gte": year_start, f"{date_field}__lte": on}
@@ -531,10 +503,10 @@ def rule_unit_activities(
     period = quarter_label(on)
     reminders = []
     for unit_id in unit_ids:
-        for code, default, label in UNIT_TARGETS:
+        for code, label in UNIT_TARGETS:
             if code == "LEAD-JOINT-MEETING" and unit_id not in leads:
                 continue
-            target = thresholds.get(code, default)
+            target = thresholds.get(code)
             if target is None:
                 continue
             expected = int(target) if full_year else int(pace_required(on, target))
@@ -570,7 +542,7 @@ def rule_village_income(on: datetime.date, thresholds: Thresholds, links: _Links
     (this year's figure, else last year's) is below the line; to its stationed cadres and the
     coordinators of the units paired with it; once a quarter."""
 
-    if thresholds.get("VILLAGE-COLLECTIVE-INCOME", 20000) is None:
+    if thresholds.get("VILLAGE-COLLECTIVE-INCOME") is None:
         return []
     latest: dict[int, tuple[int, Decimal, str, str]] = {}
     for village_id, year, amount, name, path in (
@@ -581,7 +553,7 @@ def rule_village_income(on: datetime.date, thresholds: Thresholds, links: _Links
         latest[village_id] = (year, amount, name, path)  # this year's overwrites last year's
     below = {}
     for village_id, (year, amount, name, path) in latest.items():
-        line = thresholds.get("VILLAGE-COLLECTIVE-INCOME", 20000, path)
+        line = thresholds.get("VILLAGE-COLLECTIVE-INCOME", path)
         if line is not None and amount < line:
             below[village_id] = (year, amount, name, line)
     if not below:
@@ -738,7 +710,7 @@ def rule_rectification_overdue(
 def rule_party_day(on: datetime.date, thresholds: Thresholds, links: _Links) -> list[Reminder]:
     """PARTY-DAY: the fixed Party day (the first Friday of the month, 003 二(二)) is tomorrow or
     today; to the cadres stationed in each village and to township staff; once a month."""
-    if thresholds.get("PARTY-DAY", 1) is None:
+    if thresholds.get("PARTY-DAY") is None:
         return []
     friday = first_friday(on.year, on.month)
     if friday < on:  # this month's is past: look at next month's
@@ -960,7 +932,7 @@ def digests_send(*, on: datetime.date | None = None) -> int:
 
 
 # --- reading and marking ---------------------------------------------------------------------
-def notification_mark_read(*, user, notification: Notification) -> None:
+def notification_mark_read(*, user: User, notification: Notification) -> None:
     """Mark one of the user's own notifications read (a digest: with all its items)."""
     now = timezone.now()
     Notification.objects.filter(
@@ -970,7 +942,7 @@ def notification_mark_read(*, user, notification: Notification) -> None:
     ).update(read_at=now)
 
 
-def notification_mark_all_read(*, user) -> int:
+def notification_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )

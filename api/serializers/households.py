@@ -11,7 +11,7 @@ from rest_framework import serializers
 from api.base import MAX_PHOTOS_PER_VISIT, StrictSerializer
 from api.serializers.fields import EntryDateField, ScopedPrimaryKeyRelatedField
 from cadres.models import Cadre
-from households.idcard import mask_id_number, mask_phone
+from core.idcard import mask_id_number, mask_phone
 from households.models import (
     Household,
     HouseholdPairing,

@@ -10,6 +10,7 @@ from api.base import EntryViewSet
 from api.serializers import activities as s
 from cadres import services as cadre_services
 from cadres.models import FieldDay
+from core.permissions import entry_author_cadre
 from pairing import services as pairing_services
 from pairing.models import Meeting, PartyDay, StudyTrip, Training
 
@@ -57,7 +58,7 @@ class FieldDayViewSet(EntryViewSet):
 
     def is_duplicate(self, data, instance=None):
         user = self.request.user
-        cadre = user.cadre if user.role == "cadre" else data.get("cadre")
+        cadre = entry_author_cadre(user, data.get("cadre"))
         cadre_id = cadre.pk if cadre is not None else getattr(instance, "cadre_id", None)
         day = data.get("day", getattr(instance, "day", None))
         rows = FieldDay.objects.filter(cadre_id=cadre_id, day=day)

@@ -25,7 +25,6 @@ from api.serializers import households as s
 from cadres.models import Cadre
 from households import services
 from households.models import (
-    CreditStatus,
     Household,
     HouseholdPairing,
     Measure,
@@ -49,9 +48,7 @@ class HouseholdViewSet(ScopedReadOnlyViewSet):
 
     def optimise(self, queryset):
         today = timezone.localdate()
-        visits = Visit.objects.filter(
-            household_id=OuterRef("pk"), credit_status=CreditStatus.CREDITED
-        )
+        visits = Visit.objects.counted().filter(household_id=OuterRef("pk"))
         last = visits.order_by("-visited_on").values("visited_on")[:1]
         this_year = (
             visits.filter(visited_on__year=today.year)
@@ -101,7 +98,8 @@ VISIT_RULES = _(
     "与网页走访表单调用同一服务（households.services.visit_record），规则完全一致："
     "走访日期不能晚于今天、不能早于 2000 年；同一帮扶责任人同一天对同一户只有一次计入考核，"
     "再次提交会保存为“不计入考核”（credit_status=not_counted），不是错误；"
-    "早于结对开始日期或该户无帮扶责任人时不计入；照片拍摄时间与走访日期相差超过1天、"
+    "走访人在走访当天与该户没有生效的结对（早于结对开始、结对已解除或从未结对）时不计入，"
+    "原因见 credit_reason；结对关系日后调整时，受影响的走访会重新核定；照片拍摄时间与走访日期相差超过1天、"
     "或定位距村超过规定距离时进入待审核。"
     "带 submission_token 重试时返回第一次创建的记录（200，而不是 201），不会重复创建；"
     "该 token 已被其他用户使用时返回 409。"

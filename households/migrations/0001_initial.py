@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import households.idcard
+import core.idcard
 import households.models
 from django.conf import settings
 from django.db import migrations, models
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('group_name', models.CharField(blank=True, max_length=50, verbose_name='村民小组')),
                 ('head_name', models.CharField(max_length=50, verbose_name='户主姓名')),
                 ('name_initials', models.CharField(db_index=True, editable=False, help_text='用于按拼音首字母查找，如“zs”找到“张三”。', max_length=20, verbose_name='姓名拼音首字母')),
-                ('head_id_number', models.CharField(max_length=18, unique=True, validators=[households.idcard.validate_id_number], verbose_name='户主身份证号')),
+                ('head_id_number', models.CharField(max_length=18, unique=True, validators=[core.idcard.validate_id_number], verbose_name='户主身份证号')),
                 ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
                 ('size', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='家庭人口数')),
                 ('cause', models.CharField(choices=[('illness', '因病'), ('disability', '因残'), ('schooling', '因学'), ('disaster', '因灾'), ('lack_land', '缺土地'), ('lack_water', '缺水'), ('lack_skills', '缺技术'), ('lack_labour', '缺劳力'), ('lack_capital', '缺资金'), ('poor_transport', '交通条件落后'), ('lack_drive', '自身发展动力不足')], max_length=20, verbose_name='主要致贫原因')),
@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=50, verbose_name='姓名')),
                 ('relation', models.CharField(choices=[('head', '户主'), ('spouse', '配偶'), ('child', '子女'), ('parent', '父母'), ('grandchild', '孙辈'), ('other', '其他')], max_length=20, verbose_name='与户主关系')),
-                ('id_number', models.CharField(blank=True, max_length=18, null=True, unique=True, validators=[households.idcard.validate_id_number], verbose_name='身份证号')),
+                ('id_number', models.CharField(blank=True, max_length=18, null=True, unique=True, validators=[core.idcard.validate_id_number], verbose_name='身份证号')),
                 ('birth_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='出生年份')),
                 ('health', models.CharField(blank=True, max_length=50, verbose_name='健康状况')),
                 ('education', models.CharField(blank=True, max_length=50, verbose_name='文化程度')),

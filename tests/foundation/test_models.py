@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from households.idcard import mask_id_number, normalise_id_number, validate_id_number
+from core.idcard import mask_id_number, normalise_id_number, validate_id_number
 from households.models import HouseholdPairing
 from tests.factories import (
     HouseholdFactory,

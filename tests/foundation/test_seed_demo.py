@@ -71,7 +71,7 @@ def models_F(name):
 
 
 def test_seed_demo_id_numbers_pass_the_check_digit():
-    from households.idcard import validate_id_number
+    from core.idcard import validate_id_number
 
     call_command("seed_demo", scale="small", seed=9, today=datetime.date(2026, 6, 1))
     for number in Household.objects.values_list("head_id_number", flat=True)[:200]:

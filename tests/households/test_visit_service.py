@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from PIL import Image
 
-from households.models import CreditStatus, Visit, VisitKind, VisitPhoto
+from households.models import CreditStatus, PairingRule, Visit, VisitKind, VisitPhoto
 from households.services import (
     distance_metres,
     photo_check,
@@ -98,7 +98,9 @@ class TestDates:
         visit = record(world, visited_on=pairing.start_date - datetime.timedelta(days=1))
         assert visit.pk
         assert visit.credit_status == CreditStatus.NOT_COUNTED
-        assert "早于结对开始日期" in visit.credit_reason
+        assert visit.pairing_rule == PairingRule.BEFORE_START
+        assert "早于走访人与该户结对的开始日期" in visit.credit_reason
+        assert pairing.start_date.isoformat() in visit.credit_reason
 
     def test_before_the_visiting_helpers_own_pairing_is_not_counted(self, world):
         """The household was paired with helper A long ago; helper B joined last week."""
@@ -113,7 +115,8 @@ class TestDates:
         lonely = HouseholdFactory(village=world.village_a, head_name="王五")
         visit = record(world, household=lonely)
         assert visit.credit_status == CreditStatus.NOT_COUNTED
-        assert "尚未结对" in visit.credit_reason
+        assert visit.pairing_rule == PairingRule.NOT_PAIRED
+        assert "未与该户结对" in visit.credit_reason
 
 
 class TestOnePerDay:
@@ -123,12 +126,12 @@ class TestOnePerDay:
         assert first.credit_status == CreditStatus.CREDITED
         assert second.credit_status == CreditStatus.NOT_COUNTED
         assert "不重复计入" in second.credit_reason
-        assert Visit.objects.credited().count() == 1
+        assert Visit.objects.counted().count() == 1
 
     def test_another_day_counts_again(self, world):
         record(world, visited_on=days_ago(2))
         assert record(world, visited_on=days_ago(1)).credit_status == CreditStatus.CREDITED
-        assert Visit.objects.credited().count() == 2
+        assert Visit.objects.counted().count() == 2
 
 
 class TestPhotosAndPlace:
@@ -317,7 +320,7 @@ class TestReview:
         visit_review(user=world.reviewer, visit=visit, accept=False)
         visit.refresh_from_db()
         assert visit.credit_status == CreditStatus.REJECTED
-        assert not Visit.objects.credited().exists()
+        assert not Visit.objects.counted().exists()
 
     def test_staff_cannot_review(self, world):
         visit = self.held(world)
@@ -344,7 +347,7 @@ class TestReview:
             visit_review(user=world.reviewer, visit=held, accept=True)
         held.refresh_from_db()
         assert held.credit_status == CreditStatus.REVIEW
-        assert Visit.objects.credited().count() == 1
+        assert Visit.objects.counted().count() == 1
 
     def test_a_not_counted_visit_cannot_be_accepted(self, world):
         record(world)

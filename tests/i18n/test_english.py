@@ -19,8 +19,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
+from stdnum.cn import ric
 
-from households.idcard import validate_id_number
+from core.idcard import validate_id_number
 from households.models import Household
 from inspections.models import RectificationItem
 from villages.models import Village
@@ -209,6 +210,19 @@ class TestEnglish:
         with translation.override("en"), pytest.raises(ValidationError) as english:
             validate_id_number("1101054912310")
         assert english.value.messages == ["An ID number must have 18 characters; this one has 13."]
+
+    def test_id_number_area_and_date_errors(self):
+        def with_check_digit(body):  # so that only the named fault is wrong
+            return body + ric.calc_check_digit(body + "0")
+
+        with translation.override("en"), pytest.raises(ValidationError) as area:
+            validate_id_number(with_check_digit("99999919500315001"))
+        assert area.value.messages == ["The region code 999999 in the ID number does not exist."]
+        with translation.override("en"), pytest.raises(ValidationError) as date:
+            validate_id_number(with_check_digit("51082119700230001"))
+        assert date.value.messages == [
+            "The date of birth in the ID number (1970-02-30) is not a valid date."
+        ]
 
     def test_login_page_follows_accept_language(self, client):
         url = reverse("accounts:login")

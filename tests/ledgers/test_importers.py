@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from stdnum.cn import ric
 
 from households.models import Household, IncomeRecord, PovertyStatus
 from ledgers import importers
@@ -58,6 +59,29 @@ def test_a_clean_roster_is_imported_with_the_households_denormalised_fields(worl
     assert IncomeRecord.objects.get(household=wang, year=2026).per_capita_net_income == 5000
     zhao = Household.objects.get(head_id_number=ids[1])
     assert zhao.key_difficulty and zhao.exit_year == 2020 and zhao.status == PovertyStatus.EXITED
+
+
+def test_a_county_roster_of_heads_born_before_their_area_code_existed_imports_every_row(world):
+    """510821 旺苍县 has its code since 1985; its heads born earlier carry it all the same (the code
+    is where the number was issued). python-stdnum's rule refused every one of these rows."""
+    ids = []
+    for index, year in enumerate(range(1950, 1985)):
+        body = f"510821{year}{index % 12 + 1:02d}{index % 28 + 1:02d}{index:03d}"
+        ids.append(body + ric.calc_check_digit(body + "0"))
+    assert not any(ric.is_valid(number) for number in ids)
+    villages = [world.village_a, world.village_b]  # both townships of the county
+    rows = [
+        good_row(
+            world, number, name=f"户主{index}", **{"村区划代码": villages[index % 2].region.code}
+        )
+        for index, number in enumerate(ids)
+    ]
+    check = run(roster_file(rows, title="贫困户名册（旺苍县）"), world.reviewer)
+    assert check.errors == []
+    assert check.ok and (check.created, check.updated, check.unchanged) == (35, 0, 0)
+    assert set(
+        Household.objects.filter(head_id_number__in=ids).values_list("head_id_number", flat=True)
+    ) == set(ids)
 
 
 def test_importing_the_same_file_again_changes_nothing(world):

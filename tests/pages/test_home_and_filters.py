@@ -1,5 +1,5 @@
 """The home page's overdue lists and field days, and the household list's filters and search
-(shared with the API through households/filters.py)."""
+(shared with the API through home/filters.py)."""
 
 import datetime
 
@@ -9,8 +9,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.selectors import pace_required
 from cadres.models import CadreKind
-from households.filters import HouseholdFilter, pace_required, week_start
+from home.filters import HouseholdFilter, week_start
 from households.models import CreditStatus, Household, Visit, VisitKind
 from tests.factories import FieldDayFactory, HouseholdFactory, HouseholdPairingFactory
 
@@ -46,11 +47,11 @@ def filtered(user, **params):
 
 class TestPace:
     def test_pace_is_four_times_the_elapsed_fraction_rounded_down(self):
-        assert pace_required(datetime.date(2026, 1, 1)) == 0
-        assert pace_required(datetime.date(2026, 3, 31)) == 0  # 90/365 × 4 = 0.99
-        assert pace_required(datetime.date(2026, 4, 1)) == 0  # 91/365 × 4 = 0.997
-        assert pace_required(datetime.date(2026, 4, 2)) == 1
-        assert pace_required(datetime.date(2026, 12, 31)) == 4
+        assert pace_required(datetime.date(2026, 1, 1), 4) == 0
+        assert pace_required(datetime.date(2026, 3, 31), 4) == 0  # 90/365 × 4 = 0.99
+        assert pace_required(datetime.date(2026, 4, 1), 4) == 0  # 91/365 × 4 = 0.997
+        assert pace_required(datetime.date(2026, 4, 2), 4) == 1
+        assert pace_required(datetime.date(2026, 12, 31), 4) == 4
 
     def test_week_starts_on_monday(self):
         assert week_start(datetime.date(2026, 6, 17)) == datetime.date(2026, 6, 15)

@@ -79,8 +79,9 @@ def test_household_list_with_search_and_overdue_filters(
     client.force_login(world.staff_a)
     add_households(world, 1, visits=0)
     url = reverse("households:list") + "?q=hz&overdue=week&not_visited_days=3"
+    # 13: the overdue filter reads the thresholds of the households' regions (one query).
     pin(
-        client, url, lambda n: add_households(world, n, visits=0), 12, django_assert_max_num_queries
+        client, url, lambda n: add_households(world, n, visits=0), 13, django_assert_max_num_queries
     )
 
 
@@ -161,7 +162,8 @@ def test_household_page(world, client, django_assert_max_num_queries):
 
     visits(1)
     url = reverse("households:detail", args=[world.household_a.pk])
-    pin(client, url, visits, 20, django_assert_max_num_queries)
+    # 21: the indicator lines read the thresholds of the household's region (one query).
+    pin(client, url, visits, 21, django_assert_max_num_queries)
 
 
 def test_village_page(world, client, django_assert_max_num_queries):
@@ -173,11 +175,12 @@ def test_village_page(world, client, django_assert_max_num_queries):
 
 def test_home_overdue_lists(world, client, django_assert_max_num_queries):
     client.force_login(world.staff_a)
+    # 13: both lists compare with the thresholds of the households' regions (one query).
     pin(
         client,
         reverse("home"),
         lambda n: add_households(world, n, visits=0),
-        12,
+        13,
         django_assert_max_num_queries,
     )
 

@@ -20,15 +20,18 @@ import datetime
 import statistics
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import Indicator
+from accounts.models import Role, User
+from assessments.models import Indicator, IndicatorResult, ResultRollup
 from assessments.periods import parse_period
 from assessments.services import period_evaluate
+from villages.models import Region, RegionLevel
 
 
 class Command(BaseCommand):
@@ -41,13 +44,11 @@ class Command(BaseCommand):
         parser.add_argument("--keep", action="store_true", help="保留计算结果（默认回滚）")
 
     def handle(self, *args, period, today, requests, keep, **options):
-        from django.conf import settings
 
         if "testserver" not in settings.ALLOWED_HOSTS and not settings.DEBUG:
             settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
         parsed = parse_period(period)
         self.stdout.write(f"数据库：{connection.vendor} {connection.settings_dict.get('NAME')}")
-        from assessments.models import ResultRollup
 
         with transaction.atomic():
             # Dashboards read what the nightly evaluation stored: measure them on the stored
@@ -64,7 +65,6 @@ class Command(BaseCommand):
         self.stdout.write("已回滚，数据库未改变。" if not keep else "计算结果已保留。")
 
     def _evaluation(self, period, today) -> None:
-        from assessments.models import IndicatorResult, ResultRollup
 
         # Time a first evaluation of the period: its stored results are set aside (the whole
         # benchmark is rolled back, so they come back afterwards).
@@ -95,8 +95,6 @@ class Command(BaseCommand):
         self.stdout.write(f"再次计算 {period.label}（结果未变的行保留）：{seconds:.1f} 秒")
 
     def _dashboards(self, period, requests: int) -> None:
-        from accounts.models import Role, User
-        from villages.models import Region, RegionLevel
 
         regions = [
             Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code").first(),
