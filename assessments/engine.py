@@ -1,9 +1,12 @@
-"""The evaluation engine: one set-based function per metric of the indicator catalogue.
+"""The evaluation engine: one class per metric of the indicator catalogue (METRICS, keyed by the
+metric name indicators store).
 
-Each metric function answers, for one period, "who are the subjects and what is each one's
+Each metric's `rows` answers, for one period, "who are the subjects and what is each one's
 value" with a fixed number of aggregate queries (grouped by subject) and returns rows; the
 caller (`evaluate`) applies thresholds and the caller of that (services.py) writes the rows.
 No query is issued per subject, so a province costs the same number of queries as a village.
+Its `records` lists the records behind one stored result (the result page), from the same
+querysets and conditions, so the figure and the list cannot disagree.
 
 Semantics, where DOMAIN.md and the source documents leave a choice (product decisions):
 
@@ -17,12 +20,12 @@ Periods and dates
   for the whole of it: a handover in mid-week is not held against either helper that week.
   Yearly subjects (units, organisation pairings, first secretaries) are judged when they were in
   force at any time in the year.
-- Activities are attributed to the pairing in force on their date: a visit counts for a
-  household only when the visiting helper was that household's responsible helper on the day of
-  the visit. A household that changed helpers in July keeps the visits of both halves of the
-  year; a former helper's visit after the handover does not count.
-- Only visits whose credit_status is `credited` count (a visit held for review counts once a
-  reviewer accepts it).
+- Visits count as `Visit.objects.counted()` says, the one definition: the visit service decides
+  when a visit is written (and again when a pairing changes) that a household visit counts only
+  when the visiting helper was that household's responsible helper on the day of the visit. A
+  household that changed helpers in July keeps the visits of both halves of the year; a former
+  helper's visit after the handover does not count; a visit held for review counts once a
+  reviewer accepts it.
 
 Subjects
 - "Poor household" (HH-VISIT-YEAR, HH-PAIRED, HH-VISIT-WEEKLY) means every household on the
@@ -60,8 +63,8 @@ Attribution (the helper, unit and organisation pairing stored with each result)
 - Leaders, talents, first secretaries: the cadre; departments and first secretaries: their unit.
 
 Thresholds
-- A result copies its threshold: the indicator's, or the override of the most specific region
-  on the subject's region path (a township's override beats its county's).
+- A result copies its threshold from `assessments.selectors.Thresholds`, the one resolver: the
+  indicator's, or the override of the most specific region on the subject's region path.
 """
 
 from __future__ import annotations
@@ -70,16 +73,47 @@ import datetime
 import gc
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.utils.translation import gettext as _
 
-from assessments.models import Comparison, Indicator, IndicatorOverride, SubjectKind
-from assessments.periods import Period
+from assessments.models import Comparison, Indicator, IndicatorResult, SubjectKind
+from assessments.periods import Period, parse_period
+from assessments.selectors import RECORD_LIMIT, Records, Thresholds, path_prefixes
+from cadres.models import Coverage, FieldDay, ReserveCadre, TalentAssignment, Term, WorkingFund
+from households.models import Household, HouseholdPairing, Plan, Visit, VisitKind
+from inspections.models import SpotCheckDraw, SpotCheckItem
+from pairing.models import (
+    Meeting,
+    Pairing,
+    PairingKind,
+    PairingParticipant,
+    PartyDay,
+    StudyTrip,
+    Training,
+    TrainingKind,
+    Unit,
+)
+from villages.models import Region, RegionLevel, Village, VillageIncome
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from households.models import Visit
 
 logger = logging.getLogger(__name__)
 
@@ -139,16 +173,6 @@ def common_path(paths: Iterable[str]) -> str:
             keep += 1
         parts = parts[:keep]
     return "".join(f"{s}/" for s in parts or [])
-
-
-def path_prefixes(path: str) -> list[str]:
-    """'51/5108/510821/' -> ['51/', '51/5108/', '51/5108/510821/']."""
-    out, acc = [], ""
-    for segment in path.split("/"):
-        if segment:
-            acc += segment + "/"
-            out.append(acc)
-    return out
 
 
 def first_fridays(start: datetime.date, end: datetime.date) -> list[datetime.date]:
@@ -219,7 +243,6 @@ class Context:
     @cached_property
     def regions(self) -> dict[str, tuple[int, str, str]]:
         """Region path -> (id, level, name) for every region above the village group."""
-        from villages.models import Region, RegionLevel
 
         rows = Region.objects.exclude(level=RegionLevel.GROUP).values_list(
             "path", "id", "level", "name"
@@ -227,7 +250,6 @@ class Context:
         return {path: (rid, level, name) for path, rid, level, name in rows}
 
     def township_of(self, path: str) -> int | None:
-        from villages.models import RegionLevel
 
         for prefix in path_prefixes(path):
             region = self.regions.get(prefix)
@@ -243,7 +265,6 @@ class Context:
 
     @cached_property
     def villages(self) -> dict[int, VillageInfo]:
-        from villages.models import Village
 
         rows = self.within(Village.objects.all()).values_list(
             "id", "name", "township_id", "path", "region_id", "is_poor_village", "venue_area_m2"
@@ -257,7 +278,6 @@ class Context:
     @cached_property
     def households(self) -> list[tuple[int, str, int, int, str, str]]:
         """(id, head name, village id, township id, path, status) of registered households."""
-        from households.models import Household
 
         qs = self.within(Household.objects.all()).filter(
             Q(registered_year__isnull=True) | Q(registered_year__lte=self.end.year)
@@ -271,7 +291,6 @@ class Context:
     @cached_property
     def household_pairings(self) -> dict[int, list[HouseholdPairingSpan]]:
         """Household id -> its helper pairings that overlap the period (started by "as of")."""
-        from households.models import HouseholdPairing
 
         qs = (
             self.within(HouseholdPairing.objects.all(), "household__path")
@@ -317,7 +336,6 @@ class Context:
     def village_org_pairing(self) -> dict[int, tuple[int, int]]:
         """Village id -> (organisation pairing id, lead unit id) in force on "as of" (else the
         last one that overlapped the period)."""
-        from pairing.models import Pairing
 
         qs = (
             self.within(Pairing.objects.filter(village__isnull=False))
@@ -352,7 +370,6 @@ class Context:
     @cached_property
     def unit_subjects(self) -> dict[int, tuple[str, str, set[int]]]:
         """Helping units in the period: unit id -> (name, common region path, pairing ids)."""
-        from pairing.models import Pairing, PairingParticipant
 
         pairings = Pairing.objects.overlapping(self.start, self.as_of)
         paths: dict[int, list[str]] = defaultdict(list)
@@ -373,7 +390,6 @@ class Context:
 
     @cached_property
     def lead_unit_subjects(self) -> dict[int, tuple[str, str, set[int]]]:
-        from pairing.models import Pairing, PairingKind
 
         pairings = Pairing.objects.overlapping(self.start, self.as_of).filter(
             kind__in=[PairingKind.ONE_PLUS, PairingKind.DESIGNATED]
@@ -386,7 +402,6 @@ class Context:
         return self._units(paths, pairing_ids)
 
     def _units(self, paths, pairing_ids) -> dict[int, tuple[str, str, set[int]]]:
-        from pairing.models import Unit
 
         names = dict(Unit.objects.filter(id__in=list(paths)).values_list("id", "name"))
         out = {}
@@ -412,20 +427,75 @@ class Context:
             )
 
 
-Metric = Callable[[Context, Indicator], Iterable[Row]]
+# --- metrics: one class per metric of the catalogue --------------------------------------------
+class Metric:
+    """One metric of the indicator catalogue: `rows` computes every subject's value for a period
+    with a fixed number of set-based queries; `records` lists the records behind one stored
+    result, within a user's scope. Both build their querysets and conditions from the same
+    methods of the class, so a rule is written once and the two cannot disagree. A subclass sets
+    `name`, the metric name indicators store (as data) in `Indicator.metric`."""
+
+    name: ClassVar[str] = ""
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        raise NotImplementedError
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        return Records(_("依据"), [], [], _("该计算口径没有可列出的明细记录。"))
+
+    def __call__(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        return self.rows(ctx, indicator)
+
+
 METRICS: dict[str, Metric] = {}
 
+MetricClass = TypeVar("MetricClass", bound=type[Metric])
 
-def metric(name: str) -> Callable[[Metric], Metric]:
-    def register(func: Metric) -> Metric:
-        METRICS[name] = func
-        return func
 
-    return register
+def registered(cls: MetricClass) -> MetricClass:
+    """Class decorator: put one instance of the metric in METRICS under its name."""
+    if not cls.name or cls.name in METRICS:
+        raise ValueError(f"metric name missing or taken: {cls.name!r}")
+    METRICS[cls.name] = cls()
+    return cls
+
+
+# What a metric's records say about each record: does it count toward the result's value?
+def counted_header() -> str:
+    return _("计入本指标")
+
+
+def counted_label(counts: bool, reason: str = "") -> str:
+    if counts:
+        return _("是")
+    return _("否：%(reason)s") % {"reason": reason} if reason else _("否")
+
+
+def _visit_counted(visit: Visit) -> str:
+    """A visit counts when its own credit status says so (`Visit.objects.counted()`): the visit
+    service applied the pairing rule when the visit was written."""
+    return counted_label(visit.is_credited, visit.get_credit_status_display())
+
+
+def _flagged(qs: QuerySet, condition: Q) -> QuerySet:
+    """The queryset with `counts`: whether each row meets `condition` (the filter `rows` uses)."""
+    return qs.annotate(counts=ExpressionWrapper(condition, output_field=BooleanField()))
+
+
+def _dated(field: str, start: datetime.date, end: datetime.date) -> Q:
+    return Q(**{f"{field}__gte": start, f"{field}__lte": end})
+
+
+def _result_as_of(result: IndicatorResult) -> datetime.date:
+    """The day a stored result's snapshot rules are read on, for its records: the period's last
+    day (records are read live, after the result was computed)."""
+    return result.period_end
 
 
 # --- households ------------------------------------------------------------------------------
-def _household_row(ctx: Context, household, kind: str, value: Decimal) -> Row:
+def _household_row(
+    ctx: Context, household: tuple[int, str, int, int, str, str], kind: str, value: Decimal
+) -> Row:
     hh_id, head_name, village_id, township_id, path, _status = household
     village = ctx.villages.get(village_id)
     label = f"{head_name}（{village.name}）" if village else head_name
@@ -444,213 +514,443 @@ def _household_row(ctx: Context, household, kind: str, value: Decimal) -> Row:
     )
 
 
-@metric("visits")
-def household_visits(ctx: Context, indicator: Indicator) -> Iterator[Row]:
-    """HH-VISIT-YEAR: credited visits to the household by a helper paired with it that day."""
-    from households.models import CreditStatus, HouseholdPairing, Visit
+@registered
+class HouseholdVisits(Metric):
+    """HH-VISIT-YEAR: counted visits to the household (home, phone or group visit)."""
 
-    paired_that_day = HouseholdPairing.objects.filter(
-        household_id=OuterRef("household_id"),
-        helper_id=OuterRef("helper_id"),
-        start_date__lte=OuterRef("visited_on"),
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("visited_on")))
-    counts = dict(
-        ctx.within(Visit.objects.all())
-        .filter(
-            credit_status=CreditStatus.CREDITED,
-            household__isnull=False,
-            visited_on__gte=ctx.start,
-            visited_on__lte=ctx.count_end,
-        )
-        .filter(Exists(paired_that_day))
-        .order_by()
-        .values("household_id")
-        .annotate(n=Count("*"))
-        .values_list("household_id", "n")
-    )
-    for household in ctx.households:
-        yield _household_row(
-            ctx, household, indicator.subject_kind, Decimal(counts.get(household[0], 0))
+    name = "visits"
+
+    def visits(self, start: datetime.date, end: datetime.date) -> QuerySet[Visit]:
+        """Household visits of the period, counted or not (`rows` keeps the counted ones)."""
+
+        return Visit.objects.filter(
+            household__isnull=False, visited_on__gte=start, visited_on__lte=end
         )
 
-
-@metric("home_visits")
-def household_helper_home_visits(ctx: Context, indicator: Indicator) -> Iterator[Row]:
-    """HH-VISIT-WEEKLY: home visits by the pairing's helper while the pairing was in force for
-    the whole period."""
-    from households.models import CreditStatus, Visit, VisitKind
-
-    counts: dict[tuple[int, int], int] = {
-        (hh, helper): n
-        for hh, helper, n in ctx.within(Visit.objects.all())
-        .filter(
-            credit_status=CreditStatus.CREDITED,
-            kind=VisitKind.HOME,
-            household__isnull=False,
-            visited_on__gte=ctx.start,
-            visited_on__lte=ctx.count_end,
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        counts = dict(
+            ctx.within(self.visits(ctx.start, ctx.count_end).counted())
+            .order_by()
+            .values("household_id")
+            .annotate(n=Count("*"))
+            .values_list("household_id", "n")
         )
-        .order_by()
-        .values("household_id", "helper_id")
-        .annotate(n=Count("*"))
-        .values_list("household_id", "helper_id", "n")
-    }
-    for household in ctx.households:
-        hh_id, head_name, village_id, township_id, path, _status = household
-        for span in ctx.household_pairings.get(hh_id, ()):
-            if not (span.start <= ctx.start and (span.end is None or span.end >= ctx.end)):
-                continue
-            yield Row(
-                subject_kind=indicator.subject_kind,
-                subject_id=span.id,
-                label=f"{head_name} / {span.helper_name}"[:200],
-                path=path,
-                value=Decimal(counts.get((hh_id, span.helper_id), 0)),
-                township_id=township_id,
-                village_id=village_id,
-                household_id=hh_id,
-                helper_id=span.helper_id,
-                unit_id=span.unit_id,
+        for household in ctx.households:
+            yield _household_row(
+                ctx, household, indicator.subject_kind, Decimal(counts.get(household[0], 0))
             )
 
+    def result_visits(self, *, user: User, result: IndicatorResult) -> QuerySet[Visit]:
+        return (
+            self.visits(result.period_start, result.period_end)
+            .visible_to(user)
+            .filter(household_id=result.household_id)
+            .select_related("helper")
+            .order_by("visited_on", "id")
+        )
 
-@metric("helpers_in_force")
-def household_helpers(ctx: Context, indicator: Indicator) -> Iterator[Row]:
-    """HH-PAIRED: distinct helpers paired with the household on "as of"."""
-    for household in ctx.households:
-        helpers = {
-            s.helper_id
-            for s in ctx.household_pairings.get(household[0], ())
-            if s.in_force(ctx.as_of)
+    def counted(self, visit: Visit) -> str:
+        return _visit_counted(visit)
+
+    def note(self) -> str:
+        return _("只有“计入考核”的走访才计数（走访人当天是否为该户帮扶责任人，填报走访时已核定）。")
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        visits = self.result_visits(user=user, result=result)
+        return Records(
+            _("走访记录"),
+            [_("日期"), _("走访人"), _("方式"), counted_header(), _("说明")],
+            [
+                [
+                    v.visited_on,
+                    v.helper.name,
+                    v.get_kind_display(),
+                    self.counted(v),
+                    v.credit_reason,
+                ]
+                for v in visits[:RECORD_LIMIT]
+            ],
+            self.note(),
+        )
+
+
+@registered
+class HouseholdHelperHomeVisits(HouseholdVisits):
+    """HH-VISIT-WEEKLY: counted home visits by the pairing's helper while the pairing was in
+    force for the whole period."""
+
+    name = "home_visits"
+
+    @staticmethod
+    def home_kind() -> str:
+
+        return VisitKind.HOME
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        counts: dict[tuple[int, int], int] = {
+            (hh, helper): n
+            for hh, helper, n in ctx.within(self.visits(ctx.start, ctx.count_end).counted())
+            .filter(kind=self.home_kind())
+            .order_by()
+            .values("household_id", "helper_id")
+            .annotate(n=Count("*"))
+            .values_list("household_id", "helper_id", "n")
         }
-        yield _household_row(ctx, household, indicator.subject_kind, Decimal(len(helpers)))
+        for household in ctx.households:
+            hh_id, head_name, village_id, township_id, path, _status = household
+            for span in ctx.household_pairings.get(hh_id, ()):
+                if not (span.start <= ctx.start and (span.end is None or span.end >= ctx.end)):
+                    continue
+                yield Row(
+                    subject_kind=indicator.subject_kind,
+                    subject_id=span.id,
+                    label=f"{head_name} / {span.helper_name}"[:200],
+                    path=path,
+                    value=Decimal(counts.get((hh_id, span.helper_id), 0)),
+                    township_id=township_id,
+                    village_id=village_id,
+                    household_id=hh_id,
+                    helper_id=span.helper_id,
+                    unit_id=span.unit_id,
+                )
+
+    def result_visits(self, *, user: User, result: IndicatorResult) -> QuerySet[Visit]:
+        return super().result_visits(user=user, result=result).filter(helper_id=result.helper_id)
+
+    def counted(self, visit: Visit) -> str:
+        if visit.is_credited and visit.kind != self.home_kind():
+            return counted_label(False, _("不是入户走访"))
+        return _visit_counted(visit)
+
+    def note(self) -> str:
+        return _("只计该结对帮扶责任人“计入考核”的入户走访。")
+
+
+@registered
+class HouseholdHelpers(Metric):
+    """HH-PAIRED: distinct helpers paired with the household on "as of"."""
+
+    name = "helpers_in_force"
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        for household in ctx.households:
+            helpers = {
+                s.helper_id
+                for s in ctx.household_pairings.get(household[0], ())
+                if s.in_force(ctx.as_of)
+            }
+            yield _household_row(ctx, household, indicator.subject_kind, Decimal(len(helpers)))
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+
+        as_of = _result_as_of(result)
+        pairings = (
+            HouseholdPairing.objects.visible_to(user)
+            .filter(household_id=result.household_id)
+            .select_related("helper", "unit")
+            .order_by("start_date", "id")
+        )
+        seen: set[int] = set()
+        rows = []
+        for p in pairings:
+            span = HouseholdPairingSpan(
+                p.id, p.household_id, p.helper_id, "", p.unit_id, p.start_date, p.end_date
+            )
+            if not span.in_force(as_of):
+                label = counted_label(False, _("%(day)s 不在结对期内") % {"day": as_of})
+            elif p.helper_id in seen:
+                label = counted_label(False, _("同一帮扶责任人已计"))
+            else:
+                seen.add(p.helper_id)
+                label = counted_label(True)
+            rows.append([p.helper.name, p.unit or "", p.start_date, p.end_date or "", label])
+        return Records(
+            _("结对帮扶责任人"),
+            [_("帮扶责任人"), _("单位"), _("结对日期"), _("解除日期"), counted_header()],
+            rows,
+        )
 
 
 LOW_INCOME_STATUSES = ("poor", "monitored", "low_income")
 
 
-@metric("has_plan")
-def household_plan(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class HouseholdPlan(Metric):
     """HH-PLAN: 1 when a one-household-one-plan drawn up by "as of" exists, else 0."""
-    from households.models import Plan
 
-    with_plan = set(
-        ctx.within(Plan.objects.all(), "household__path")
-        .filter(drawn_up_on__lte=ctx.as_of)
-        .values_list("household_id", flat=True)
-    )
-    for household in ctx.households:
-        if household[5] not in LOW_INCOME_STATUSES:
-            continue
-        value = ONE if household[0] in with_plan else ZERO
-        yield _household_row(ctx, household, indicator.subject_kind, value)
+    name = "has_plan"
+
+    @staticmethod
+    def drawn_up_by(as_of: datetime.date) -> Q:
+        return Q(drawn_up_on__lte=as_of)
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+
+        with_plan = set(
+            ctx.within(Plan.objects.all(), "household__path")
+            .filter(self.drawn_up_by(ctx.as_of))
+            .values_list("household_id", flat=True)
+        )
+        for household in ctx.households:
+            if household[5] not in LOW_INCOME_STATUSES:
+                continue
+            value = ONE if household[0] in with_plan else ZERO
+            yield _household_row(ctx, household, indicator.subject_kind, value)
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+
+        as_of = _result_as_of(result)
+        plans = _flagged(
+            Plan.objects.visible_to(user).filter(household_id=result.household_id),
+            self.drawn_up_by(as_of),
+        )
+        return Records(
+            _("一户一策"),
+            [_("制定日期"), _("帮扶思路"), counted_header()],
+            [
+                [p.drawn_up_on, p.summary, counted_label(p.counts, _("期末后制定"))]
+                for p in plans[:1]
+            ],
+        )
 
 
 # --- organisation pairings and units ---------------------------------------------------------
-@metric("org_rep_visits")
-def pairing_rep_visits(ctx: Context, indicator: Indicator) -> Iterator[Row]:
-    """ORG-REP-VISIT: credited visits linked to the pairing on days it was in force."""
-    from households.models import CreditStatus, Visit
-    from pairing.models import Pairing
+@registered
+class PairingRepVisits(Metric):
+    """ORG-REP-VISIT: counted visits linked to the pairing on days it was in force."""
 
-    pairings = list(
-        ctx.within(Pairing.objects.filter(village__isnull=False))
-        .overlapping(ctx.start, ctx.as_of)
-        .order_by()
-        .values_list("id", "name", "path", "village_id", "lead_unit_id")
-    )
-    counts = (
-        dict(
-            Visit.objects.filter(
-                credit_status=CreditStatus.CREDITED,
-                org_pairing__in=[p[0] for p in pairings],
-                visited_on__gte=ctx.start,
-                visited_on__lte=ctx.count_end,
-            )
-            .filter(visited_on__gte=F("org_pairing__start_date"))
-            .filter(
-                Q(org_pairing__end_date__isnull=True)
-                | Q(visited_on__lte=F("org_pairing__end_date"))
-            )
+    name = "org_rep_visits"
+
+    def visits(self, start: datetime.date, end: datetime.date) -> QuerySet[Visit]:
+
+        return Visit.objects.filter(visited_on__gte=start, visited_on__lte=end)
+
+    @staticmethod
+    def pairing_in_force() -> Q:
+        """The visit's day falls within its organisation pairing's dates."""
+        return Q(visited_on__gte=F("org_pairing__start_date")) & (
+            Q(org_pairing__end_date__isnull=True) | Q(visited_on__lte=F("org_pairing__end_date"))
+        )
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+
+        pairings = list(
+            ctx.within(Pairing.objects.filter(village__isnull=False))
+            .overlapping(ctx.start, ctx.as_of)
             .order_by()
-            .values("org_pairing_id")
-            .annotate(n=Count("*"))
-            .values_list("org_pairing_id", "n")
+            .values_list("id", "name", "path", "village_id", "lead_unit_id")
         )
-        if pairings
-        else {}
-    )
-    for pid, name, path, village_id, unit_id in pairings:
-        village = ctx.villages.get(village_id)
-        yield Row(
-            subject_kind=indicator.subject_kind,
-            subject_id=pid,
-            label=name[:200],
-            path=path,
-            value=Decimal(counts.get(pid, 0)),
-            township_id=village.township_id if village else ctx.township_of(path),
-            village_id=village_id,
-            unit_id=unit_id,
-            pairing_id=pid,
+        counts = (
+            dict(
+                self.visits(ctx.start, ctx.count_end)
+                .counted()
+                .filter(org_pairing__in=[p[0] for p in pairings])
+                .filter(self.pairing_in_force())
+                .order_by()
+                .values("org_pairing_id")
+                .annotate(n=Count("*"))
+                .values_list("org_pairing_id", "n")
+            )
+            if pairings
+            else {}
+        )
+        for pid, name, path, village_id, unit_id in pairings:
+            village = ctx.villages.get(village_id)
+            yield Row(
+                subject_kind=indicator.subject_kind,
+                subject_id=pid,
+                label=name[:200],
+                path=path,
+                value=Decimal(counts.get(pid, 0)),
+                township_id=village.township_id if village else ctx.township_of(path),
+                village_id=village_id,
+                unit_id=unit_id,
+                pairing_id=pid,
+            )
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        visits = _flagged(
+            self.visits(result.period_start, result.period_end)
+            .visible_to(user)
+            .filter(org_pairing_id=result.subject_id),
+            self.pairing_in_force(),
+        )
+        visits = visits.select_related("helper").order_by("visited_on", "id")
+
+        def counted(visit: Visit) -> str:
+            if visit.is_credited and not visit.counts:
+                return counted_label(False, _("不在结对期内"))
+            return _visit_counted(visit)
+
+        return Records(
+            _("结对党组织代表走访"),
+            [_("日期"), _("走访人"), counted_header(), _("内容")],
+            [[v.visited_on, v.helper.name, counted(v), v.learned] for v in visits[:RECORD_LIMIT]],
         )
 
 
-def _unit_counts(ctx: Context, qs, date_field: str) -> dict[int, int]:
-    return dict(
-        qs.filter(
-            unit__isnull=False,
-            **{f"{date_field}__gte": ctx.start, f"{date_field}__lte": ctx.count_end},
-        )
-        .order_by()
-        .values("unit_id")
-        .annotate(n=Count("*"))
-        .values_list("unit_id", "n")
-    )
-
-
-def _unit_subjects(ctx: Context, indicator: Indicator):
+def _unit_subjects(ctx: Context, indicator: Indicator) -> dict[int, tuple[str, str, set[int]]]:
     if indicator.subject_kind == SubjectKind.LEAD_UNIT:
         return ctx.lead_unit_subjects
     return ctx.unit_subjects
 
 
-def _meeting_metric(kind: str, leader_level: str | None = None) -> Metric:
-    def compute(ctx: Context, indicator: Indicator) -> Iterator[Row]:
-        from pairing.models import Meeting
+class UnitActivities(Metric):
+    """A helping unit's activities of one kind in the period, counted by date."""
 
-        qs = Meeting.objects.filter(kind=kind)
-        if leader_level:
-            qs = qs.filter(leader_level=leader_level)
-        counts = _unit_counts(ctx, qs, "held_on")
+    date_field: ClassVar[str] = "held_on"
+
+    def title(self) -> str:
+        return _("会议与调研")
+
+    def activities(self) -> QuerySet:
+        raise NotImplementedError
+
+    def counted_activities(self, start: datetime.date, end: datetime.date) -> QuerySet:
+        return self.activities().filter(_dated(self.date_field, start, end), unit__isnull=False)
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        counts = dict(
+            self.counted_activities(ctx.start, ctx.count_end)
+            .order_by()
+            .values("unit_id")
+            .annotate(n=Count("*"))
+            .values_list("unit_id", "n")
+        )
         yield from ctx.unit_rows(_unit_subjects(ctx, indicator), indicator.subject_kind, counts)
 
-    return compute
+    def result_activities(self, *, user: User, result: IndicatorResult) -> QuerySet:
+        return (
+            self.counted_activities(result.period_start, result.period_end)
+            .visible_to(user)
+            .filter(unit_id=result.subject_id)
+            .order_by(self.date_field, "id")
+        )
+
+    def headers(self) -> list[str]:
+        raise NotImplementedError
+
+    def cells(self, activity: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        activities = self.result_activities(user=user, result=result)
+        return Records(
+            self.title(),
+            [*self.headers(), counted_header()],
+            [[*self.cells(a), counted_label(True)] for a in activities[:RECORD_LIMIT]],
+        )
+
+
+class UnitMeetings(UnitActivities):
+    """Meetings (or research visits) of one kind the unit held."""
+
+    kind: ClassVar[str] = ""
+    leader_level: ClassVar[str | None] = None
+
+    def activities(self) -> QuerySet:
+
+        qs = Meeting.objects.filter(kind=self.kind)
+        if self.leader_level:
+            qs = qs.filter(leader_level=self.leader_level)
+        return qs
+
+    def result_activities(self, *, user: User, result: IndicatorResult) -> QuerySet:
+        return super().result_activities(user=user, result=result).select_related("village")
+
+    def headers(self) -> list[str]:
+        return [_("日期"), _("主题"), _("村"), _("带队领导")]
+
+    def cells(self, activity: Any) -> list[Any]:
+        village = activity.village.name if activity.village_id else ""
+        return [activity.held_on, activity.title, village, activity.get_leader_level_display()]
 
 
 # UNIT-LEADER-VISIT, UNIT-DEPUTY-VISIT: research visits (调研) by the principal leader or the
 # deputy in charge; UNIT-SPECIAL-MEETING, LEAD-JOINT-MEETING: meetings the unit held.
-metric("principal_research")(_meeting_metric("research", "principal"))
-metric("deputy_research")(_meeting_metric("research", "deputy"))
-metric("special_meetings")(_meeting_metric("special"))
-metric("joint_meetings")(_meeting_metric("joint"))
+@registered
+class PrincipalResearch(UnitMeetings):
+    name = "principal_research"
+    kind = "research"
+    leader_level = "principal"
 
 
-@metric("night_schools")
-def unit_night_schools(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class DeputyResearch(UnitMeetings):
+    name = "deputy_research"
+    kind = "research"
+    leader_level = "deputy"
+
+
+@registered
+class SpecialMeetings(UnitMeetings):
+    name = "special_meetings"
+    kind = "special"
+
+
+@registered
+class JointMeetings(UnitMeetings):
+    name = "joint_meetings"
+    kind = "joint"
+
+
+def _training_headers() -> list[str]:
+    return [_("日期"), _("主题"), _("村"), _("参训人数"), _("其中村干部")]
+
+
+def _training_cells(training: Any) -> list[Any]:
+    village = training.village.name if training.village_id else ""
+    return [
+        training.held_on,
+        training.title,
+        village,
+        training.attendance,
+        training.village_cadres_trained,
+    ]
+
+
+@registered
+class UnitNightSchools(UnitActivities):
     """UNIT-NIGHT-SCHOOL: farmer-night-school lectures the unit organised."""
-    from pairing.models import Training, TrainingKind
 
-    counts = _unit_counts(ctx, Training.objects.filter(kind=TrainingKind.NIGHT_SCHOOL), "held_on")
-    yield from ctx.unit_rows(_unit_subjects(ctx, indicator), indicator.subject_kind, counts)
+    name = "night_schools"
+
+    def activities(self) -> QuerySet:
+
+        return Training.objects.filter(kind=TrainingKind.NIGHT_SCHOOL)
+
+    def result_activities(self, *, user: User, result: IndicatorResult) -> QuerySet:
+        return super().result_activities(user=user, result=result).select_related("village")
+
+    def headers(self) -> list[str]:
+        return _training_headers()
+
+    def cells(self, activity: Any) -> list[Any]:
+        return _training_cells(activity)
+
+    def title(self) -> str:
+        return _("培训")
 
 
-@metric("study_trips")
-def unit_study_trips(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class UnitStudyTrips(UnitActivities):
     """UNIT-STUDY-TRIP: study trips the unit organised, by departure date."""
-    from pairing.models import StudyTrip
 
-    counts = _unit_counts(ctx, StudyTrip.objects.all(), "started_on")
-    yield from ctx.unit_rows(_unit_subjects(ctx, indicator), indicator.subject_kind, counts)
+    name = "study_trips"
+    date_field = "started_on"
+
+    def activities(self) -> QuerySet:
+
+        return StudyTrip.objects.all()
+
+    def headers(self) -> list[str]:
+        return [_("出发日期"), _("考察地点"), _("天数"), _("参加人数")]
+
+    def cells(self, activity: Any) -> list[Any]:
+        return [activity.started_on, activity.destination, activity.days, activity.participants]
+
+    def title(self) -> str:
+        return _("外出学习考察")
 
 
 # --- villages --------------------------------------------------------------------------------
@@ -658,334 +958,576 @@ def _poor_villages(ctx: Context) -> list[VillageInfo]:
     return [v for v in ctx.villages.values() if v.is_poor]
 
 
-@metric("collective_income")
-def village_income(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class VillageIncomeMetric(Metric):
     """VILLAGE-COLLECTIVE-INCOME: the collective income recorded for the period's year."""
-    from villages.models import VillageIncome
 
-    amounts = dict(
-        ctx.within(VillageIncome.objects.all(), "village__path")
-        .filter(year=ctx.end.year)
-        .values_list("village_id", "amount")
-    )
-    for village in _poor_villages(ctx):
-        yield ctx.village_row(village, indicator.subject_kind, amounts.get(village.id) or ZERO)
+    name = "collective_income"
+
+    @staticmethod
+    def of_year(year: int) -> Q:
+        return Q(year=year)
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+
+        amounts = dict(
+            ctx.within(VillageIncome.objects.all(), "village__path")
+            .filter(self.of_year(ctx.end.year))
+            .values_list("village_id", "amount")
+        )
+        for village in _poor_villages(ctx):
+            yield ctx.village_row(village, indicator.subject_kind, amounts.get(village.id) or ZERO)
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+
+        incomes = _flagged(
+            VillageIncome.objects.visible_to(user).filter(village_id=result.village_id),
+            self.of_year(result.period_end.year),
+        ).order_by("-year")
+        return Records(
+            _("村集体经济收入"),
+            [_("年度"), _("收入（元）"), _("收入来源"), counted_header()],
+            [
+                [i.year, i.amount, i.sources, counted_label(i.counts, _("其他年度"))]
+                for i in incomes
+            ],
+            _("未填报当年收入的按 0 元计。"),
+        )
 
 
-@metric("reserve_cadres")
-def village_reserve_cadres(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class VillageReserveCadres(Metric):
     """VILLAGE-RESERVE-CADRES: reserve cadres on file on "as of" (added, not yet left)."""
-    from cadres.models import ReserveCadre
 
-    counts = dict(
-        ctx.within(ReserveCadre.objects.all(), "village__path")
-        .filter(added_on__lte=ctx.as_of)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=ctx.as_of))
-        .order_by()
-        .values("village_id")
-        .annotate(n=Count("*"))
-        .values_list("village_id", "n")
-    )
-    for village in _poor_villages(ctx):
-        yield ctx.village_row(village, indicator.subject_kind, Decimal(counts.get(village.id, 0)))
+    name = "reserve_cadres"
+
+    @staticmethod
+    def on_file(as_of: datetime.date) -> Q:
+        return Q(added_on__lte=as_of) & (Q(left_on__isnull=True) | Q(left_on__gt=as_of))
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+
+        counts = dict(
+            ctx.within(ReserveCadre.objects.all(), "village__path")
+            .filter(self.on_file(ctx.as_of))
+            .order_by()
+            .values("village_id")
+            .annotate(n=Count("*"))
+            .values_list("village_id", "n")
+        )
+        for village in _poor_villages(ctx):
+            yield ctx.village_row(
+                village, indicator.subject_kind, Decimal(counts.get(village.id, 0))
+            )
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+
+        as_of = _result_as_of(result)
+        reserves = _flagged(
+            ReserveCadre.objects.visible_to(user).filter(village_id=result.village_id),
+            self.on_file(as_of),
+        ).order_by("added_on", "id")
+        return Records(
+            _("村级后备干部"),
+            [
+                _("姓名"),
+                _("出生年份"),
+                _("文化程度"),
+                _("纳入日期"),
+                _("退出日期"),
+                counted_header(),
+            ],
+            [
+                [
+                    r.name,
+                    r.birth_year or "",
+                    r.education,
+                    r.added_on,
+                    r.left_on or "",
+                    counted_label(r.counts, _("%(day)s 不在册") % {"day": as_of}),
+                ]
+                for r in reserves
+            ],
+        )
 
 
-@metric("talents")
-def village_talents(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class VillageTalents(Metric):
     """VILLAGE-TALENT: professional talents assigned to the village on "as of"."""
-    from cadres.models import TalentAssignment
 
-    counts = dict(
-        ctx.within(TalentAssignment.objects.in_force(ctx.as_of), "village__path")
-        .order_by()
-        .values("village_id")
-        .annotate(n=Count("cadre_id", distinct=True))
-        .values_list("village_id", "n")
-    )
-    for village in _poor_villages(ctx):
-        yield ctx.village_row(village, indicator.subject_kind, Decimal(counts.get(village.id, 0)))
+    name = "talents"
+
+    @staticmethod
+    def in_force(as_of: datetime.date) -> QuerySet:
+
+        return TalentAssignment.objects.in_force(as_of)
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        counts = dict(
+            ctx.within(self.in_force(ctx.as_of), "village__path")
+            .order_by()
+            .values("village_id")
+            .annotate(n=Count("cadre_id", distinct=True))
+            .values_list("village_id", "n")
+        )
+        for village in _poor_villages(ctx):
+            yield ctx.village_row(
+                village, indicator.subject_kind, Decimal(counts.get(village.id, 0))
+            )
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+
+        as_of = _result_as_of(result)
+        talents = (
+            TalentAssignment.objects.visible_to(user)
+            .filter(village_id=result.village_id)
+            .annotate(counts=Exists(self.in_force(as_of).filter(pk=OuterRef("pk"))))
+            .select_related("cadre")
+            .order_by("start_date", "id")
+        )
+        seen: set[int] = set()
+        rows = []
+        for t in talents:
+            if not t.counts:
+                label = counted_label(False, _("%(day)s 不在岗") % {"day": as_of})
+            elif t.cadre_id in seen:
+                label = counted_label(False, _("同一人才已计"))
+            else:
+                seen.add(t.cadre_id)
+                label = counted_label(True)
+            rows.append([t.cadre.name, t.specialty, t.start_date, t.end_date or "", label])
+        return Records(
+            _("下派专业人才"),
+            [_("姓名"), _("专业领域"), _("开始日期"), _("结束日期"), counted_header()],
+            rows,
+        )
 
 
-@metric("venue_area")
-def village_venue(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class VillageVenue(Metric):
     """VILLAGE-VENUE: the activity venue's area in m² (unknown counts as 0)."""
-    for village in ctx.villages.values():
-        yield ctx.village_row(village, indicator.subject_kind, village.venue_area or ZERO)
+
+    name = "venue_area"
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        for village in ctx.villages.values():
+            yield ctx.village_row(village, indicator.subject_kind, village.venue_area or ZERO)
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        village = result.village
+        return Records(
+            _("村级活动阵地"),
+            [_("村"), _("阵地面积（㎡）")],
+            [
+                [
+                    village.name,
+                    village.venue_area_m2 if village.venue_area_m2 is not None else _("未填报"),
+                ]
+            ]
+            if village
+            else [],
+        )
 
 
-@metric("cadre_trainings")
-def village_cadre_trainings(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class VillageCadreTrainings(Metric):
     """VILLAGE-CADRE-TRAINING: village cadres trained in the yearly rotation (年度轮训)."""
-    from pairing.models import Training, TrainingKind
 
-    counts = dict(
-        ctx.within(Training.objects.filter(kind=TrainingKind.ROTATION), "village__path")
-        .filter(held_on__gte=ctx.start, held_on__lte=ctx.count_end)
-        .order_by()
-        .values("village_id")
-        .annotate(n=Sum("village_cadres_trained"))
-        .values_list("village_id", "n")
-    )
-    for village in ctx.villages.values():
-        yield ctx.village_row(village, indicator.subject_kind, Decimal(counts.get(village.id) or 0))
+    name = "cadre_trainings"
+
+    def trainings(self, start: datetime.date, end: datetime.date) -> QuerySet:
+
+        return Training.objects.filter(kind=TrainingKind.ROTATION).filter(
+            _dated("held_on", start, end)
+        )
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        counts = dict(
+            ctx.within(self.trainings(ctx.start, ctx.count_end), "village__path")
+            .order_by()
+            .values("village_id")
+            .annotate(n=Sum("village_cadres_trained"))
+            .values_list("village_id", "n")
+        )
+        for village in ctx.villages.values():
+            yield ctx.village_row(
+                village, indicator.subject_kind, Decimal(counts.get(village.id) or 0)
+            )
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        trainings = (
+            self.trainings(result.period_start, result.period_end)
+            .visible_to(user)
+            .filter(village_id=result.village_id)
+            .select_related("village")
+            .order_by("held_on", "id")
+        )
+        return Records(
+            _("培训"),
+            [*_training_headers(), counted_header()],
+            [[*_training_cells(t), counted_label(True)] for t in trainings[:RECORD_LIMIT]],
+            _("计其中村干部人数。"),
+        )
 
 
-@metric("first_friday_party_day")
-def village_party_days(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class VillagePartyDays(Metric):
     """PARTY-DAY: first Fridays of the period (up to "as of") with a fixed Party day held."""
-    from pairing.models import PartyDay
 
-    fridays = first_fridays(ctx.start, ctx.as_of)
-    if not fridays:
-        return  # the month's first Friday is still to come: nothing to judge yet
-    counts = dict(
-        ctx.within(PartyDay.objects.filter(held_on__in=fridays), "village__path")
-        .order_by()
-        .values("village_id")
-        .annotate(n=Count("*"))
-        .values_list("village_id", "n")
-    )
-    for village in ctx.villages.values():
-        yield ctx.village_row(village, indicator.subject_kind, Decimal(counts.get(village.id, 0)))
+    name = "first_friday_party_day"
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+
+        fridays = first_fridays(ctx.start, ctx.as_of)
+        if not fridays:
+            return  # the month's first Friday is still to come: nothing to judge yet
+        counts = dict(
+            ctx.within(PartyDay.objects.filter(held_on__in=fridays), "village__path")
+            .order_by()
+            .values("village_id")
+            .annotate(n=Count("*"))
+            .values_list("village_id", "n")
+        )
+        for village in ctx.villages.values():
+            yield ctx.village_row(
+                village, indicator.subject_kind, Decimal(counts.get(village.id, 0))
+            )
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+
+        start, end = result.period_start, result.period_end
+        fridays = set(first_fridays(start, _result_as_of(result)))
+        days = (
+            PartyDay.objects.visible_to(user)
+            .filter(village_id=result.subject_id, held_on__gte=start, held_on__lte=end)
+            .order_by("held_on", "id")
+        )
+        return Records(
+            _("固定党日"),
+            [_("日期"), _("主题"), _("参加党员人数"), _("是否每月第一个星期五"), counted_header()],
+            [
+                [
+                    d.held_on,
+                    d.theme,
+                    d.attendance,
+                    _("是") if d.on_first_friday else _("否"),
+                    counted_label(d.held_on in fridays, _("不是每月第一个星期五")),
+                ]
+                for d in days
+            ],
+        )
 
 
 # --- leaders, departments, talents, first secretaries ----------------------------------------
-def _in_force_whole_period(qs, ctx: Context, start_field="start_date", end_field="end_date"):
+def _in_force_whole_period(
+    qs: QuerySet, ctx: Context, start_field: str = "start_date", end_field: str = "end_date"
+) -> QuerySet:
     return qs.filter(**{f"{start_field}__lte": ctx.start}).filter(
         Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gte": ctx.end})
     )
 
 
-def _field_days(ctx: Context, cadre_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Cadre id -> the region path of each day the cadre spent in the field in the period."""
-    from cadres.models import FieldDay
-
-    days: dict[int, list[str]] = defaultdict(list)
-    ids = list(set(cadre_ids))
-    if not ids:
-        return days
-    rows = (
-        FieldDay.objects.filter(cadre_id__in=ids, day__gte=ctx.start, day__lte=ctx.count_end)
-        .order_by()
-        .values_list("cadre_id", "region__path")
-    )
-    for cadre_id, path in rows:
-        days[cadre_id].append(path)
-    return days
-
-
-@metric("field_days")
-def field_days(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class FieldDays(Metric):
     """TOWNSHIP-LEADER-DAYS, COUNTY-LEADER-DAYS (a leader's coverage) and TALENT-DAYS (a talent's
     assignment): days the cadre spent in the covered region or below it."""
-    from cadres.models import Coverage, TalentAssignment
 
-    if indicator.subject_kind == SubjectKind.TALENT:
-        duties = list(
-            _in_force_whole_period(ctx.within(TalentAssignment.objects.all(), "village__path"), ctx)
+    name = "field_days"
+
+    @staticmethod
+    def days(start: datetime.date, end: datetime.date) -> QuerySet:
+
+        return FieldDay.objects.filter(day__gte=start, day__lte=end)
+
+    def _field_days(self, ctx: Context, cadre_ids: Iterable[int]) -> dict[int, list[str]]:
+        """Cadre id -> the region path of each day the cadre spent in the field in the period."""
+        days: dict[int, list[str]] = defaultdict(list)
+        ids = list(set(cadre_ids))
+        if not ids:
+            return days
+        rows = (
+            self.days(ctx.start, ctx.count_end)
+            .filter(cadre_id__in=ids)
             .order_by()
-            .values_list(
-                "id", "cadre_id", "cadre__name", "cadre__unit_id", "village__path", "village__name"
+            .values_list("cadre_id", "region__path")
+        )
+        for cadre_id, path in rows:
+            days[cadre_id].append(path)
+        return days
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+
+        if indicator.subject_kind == SubjectKind.TALENT:
+            duties = list(
+                _in_force_whole_period(
+                    ctx.within(TalentAssignment.objects.all(), "village__path"), ctx
+                )
+                .order_by()
+                .values_list(
+                    "id",
+                    "cadre_id",
+                    "cadre__name",
+                    "cadre__unit_id",
+                    "village__path",
+                    "village__name",
+                )
             )
+        else:
+            level = (
+                Coverage.Level.COUNTY_LEADER
+                if indicator.subject_kind == SubjectKind.COUNTY_LEADER
+                else Coverage.Level.TOWNSHIP_LEADER
+            )
+            duties = list(
+                _in_force_whole_period(
+                    ctx.within(
+                        Coverage.objects.filter(level=level, cadre__isnull=False), "region__path"
+                    ),
+                    ctx,
+                )
+                .order_by()
+                .values_list(
+                    "id", "cadre_id", "cadre__name", "unit_id", "region__path", "region__name"
+                )
+            )
+        days = self._field_days(ctx, (d[1] for d in duties))
+        for duty_id, cadre_id, cadre_name, unit_id, path, region_name in duties:
+            value = sum(1 for day_path in days.get(cadre_id, ()) if day_path.startswith(path))
+            yield Row(
+                subject_kind=indicator.subject_kind,
+                subject_id=duty_id,
+                label=f"{cadre_name} → {region_name}"[:200],
+                path=path,
+                value=Decimal(value),
+                township_id=ctx.township_of(path),
+                village_id=ctx.village_of_path(path),
+                helper_id=cadre_id,
+                unit_id=unit_id,
+            )
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        days = (
+            self.days(result.period_start, result.period_end)
+            .visible_to(user)
+            .filter(cadre_id=result.helper_id, region__path__startswith=result.path)
+            .select_related("region")
+            .order_by("day", "id")
         )
-    else:
-        level = (
-            Coverage.Level.COUNTY_LEADER
-            if indicator.subject_kind == SubjectKind.COUNTY_LEADER
-            else Coverage.Level.TOWNSHIP_LEADER
+        return Records(
+            _("在岗天数"),
+            [_("日期"), _("地点"), _("工作内容"), counted_header()],
+            [[d.day, d.region.name, d.note, counted_label(True)] for d in days[:RECORD_LIMIT]],
         )
+
+
+@registered
+class DepartmentVisits(Metric):
+    """DEPT-MONTHLY-VISIT: counted village-work visits to the covered village by cadres of the
+    covering department."""
+
+    name = "department_visits"
+
+    def visits(self, start: datetime.date, end: datetime.date) -> QuerySet[Visit]:
+
+        return Visit.objects.filter(
+            kind=VisitKind.VILLAGE_WORK,
+            visited_on__gte=start,
+            visited_on__lte=end,
+            helper__unit__isnull=False,
+        )
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+
         duties = list(
             _in_force_whole_period(
                 ctx.within(
-                    Coverage.objects.filter(level=level, cadre__isnull=False), "region__path"
+                    Coverage.objects.filter(level=Coverage.Level.DEPARTMENT, unit__isnull=False),
+                    "region__path",
                 ),
                 ctx,
             )
             .order_by()
-            .values_list("id", "cadre_id", "cadre__name", "unit_id", "region__path", "region__name")
+            .values_list("id", "unit_id", "unit__name", "region_id", "region__path", "region__name")
         )
-    days = _field_days(ctx, (d[1] for d in duties))
-    for duty_id, cadre_id, cadre_name, unit_id, path, region_name in duties:
-        value = sum(1 for day_path in days.get(cadre_id, ()) if day_path.startswith(path))
-        yield Row(
-            subject_kind=indicator.subject_kind,
-            subject_id=duty_id,
-            label=f"{cadre_name} → {region_name}"[:200],
-            path=path,
-            value=Decimal(value),
-            township_id=ctx.township_of(path),
-            village_id=ctx.village_of_path(path),
-            helper_id=cadre_id,
-            unit_id=unit_id,
+        counts = (
+            {
+                (village_id, unit_id): n
+                for village_id, unit_id, n in ctx.within(
+                    self.visits(ctx.start, ctx.count_end).counted()
+                )
+                .order_by()
+                .values("village_id", "helper__unit_id")
+                .annotate(n=Count("*"))
+                .values_list("village_id", "helper__unit_id", "n")
+            }
+            if duties
+            else {}
         )
-
-
-@metric("department_visits")
-def department_visits(ctx: Context, indicator: Indicator) -> Iterator[Row]:
-    """DEPT-MONTHLY-VISIT: credited village-work visits to the covered village by cadres of the
-    covering department."""
-    from cadres.models import Coverage
-    from households.models import CreditStatus, Visit, VisitKind
-
-    duties = list(
-        _in_force_whole_period(
-            ctx.within(
-                Coverage.objects.filter(level=Coverage.Level.DEPARTMENT, unit__isnull=False),
-                "region__path",
-            ),
-            ctx,
-        )
-        .order_by()
-        .values_list("id", "unit_id", "unit__name", "region_id", "region__path", "region__name")
-    )
-    counts = (
-        {
-            (village_id, unit_id): n
-            for village_id, unit_id, n in ctx.within(Visit.objects.all())
-            .filter(
-                credit_status=CreditStatus.CREDITED,
-                kind=VisitKind.VILLAGE_WORK,
-                visited_on__gte=ctx.start,
-                visited_on__lte=ctx.count_end,
-                helper__unit__isnull=False,
+        for duty_id, unit_id, unit_name, region_id, path, region_name in duties:
+            village_id = ctx.village_by_region.get(region_id)
+            yield Row(
+                subject_kind=indicator.subject_kind,
+                subject_id=duty_id,
+                label=f"{unit_name} → {region_name}"[:200],
+                path=path,
+                value=Decimal(counts.get((village_id, unit_id), 0)),
+                township_id=ctx.township_of(path),
+                village_id=village_id,
+                unit_id=unit_id,
             )
-            .order_by()
-            .values("village_id", "helper__unit_id")
-            .annotate(n=Count("*"))
-            .values_list("village_id", "helper__unit_id", "n")
-        }
-        if duties
-        else {}
-    )
-    for duty_id, unit_id, unit_name, region_id, path, region_name in duties:
-        village_id = ctx.village_by_region.get(region_id)
-        yield Row(
-            subject_kind=indicator.subject_kind,
-            subject_id=duty_id,
-            label=f"{unit_name} → {region_name}"[:200],
-            path=path,
-            value=Decimal(counts.get((village_id, unit_id), 0)),
-            township_id=ctx.township_of(path),
-            village_id=village_id,
-            unit_id=unit_id,
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        visits = (
+            self.visits(result.period_start, result.period_end)
+            .visible_to(user)
+            .filter(village_id=result.village_id, helper__unit_id=result.unit_id)
+            .select_related("helper")
+            .order_by("visited_on", "id")
+        )
+        return Records(
+            _("部门到村工作走访"),
+            [_("日期"), _("走访人"), counted_header(), _("内容")],
+            [
+                [v.visited_on, v.helper.name, _visit_counted(v), v.learned]
+                for v in visits[:RECORD_LIMIT]
+            ],
         )
 
 
-@metric("working_funds")
-def secretary_funds(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class SecretaryFunds(Metric):
     """SECRETARY-FUNDS: working funds recorded for the first secretary for the year."""
-    from cadres.models import Term, WorkingFund
 
-    terms = (
-        ctx.within(Term.objects.filter(role=Term.TermRole.FIRST_SECRETARY), "village__path")
-        .filter(start_date__lte=ctx.as_of, end_date__gte=ctx.start)
-        .filter(Q(recalled_on__isnull=True) | Q(recalled_on__gte=ctx.start))
-        .order_by("cadre_id", "start_date", "id")
-        .values_list("cadre_id", "cadre__name", "village_id", "dispatching_unit_id")
-    )
-    latest: dict[int, tuple[str, int, int | None]] = {}
-    for cadre_id, name, village_id, unit_id in terms:
-        latest[cadre_id] = (name, village_id, unit_id)  # ordered by start: the last one wins
-    amounts = (
-        dict(
-            WorkingFund.objects.filter(cadre_id__in=list(latest), year=ctx.end.year)
-            .order_by()
-            .values("cadre_id")
-            .annotate(total=Sum("amount"))
-            .values_list("cadre_id", "total")
+    name = "working_funds"
+
+    @staticmethod
+    def funds(year: int) -> QuerySet:
+
+        return WorkingFund.objects.filter(year=year)
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+
+        terms = (
+            ctx.within(Term.objects.filter(role=Term.TermRole.FIRST_SECRETARY), "village__path")
+            .filter(start_date__lte=ctx.as_of, end_date__gte=ctx.start)
+            .filter(Q(recalled_on__isnull=True) | Q(recalled_on__gte=ctx.start))
+            .order_by("cadre_id", "start_date", "id")
+            .values_list("cadre_id", "cadre__name", "village_id", "dispatching_unit_id")
         )
-        if latest
-        else {}
-    )
-    for cadre_id, (name, village_id, unit_id) in latest.items():
-        village = ctx.villages.get(village_id)
-        if village is None:
-            continue
-        yield Row(
-            subject_kind=indicator.subject_kind,
-            subject_id=cadre_id,
-            label=f"{name}（{village.name}）"[:200],
-            path=village.path,
-            value=amounts.get(cadre_id) or ZERO,
-            township_id=village.township_id,
-            village_id=village.id,
-            helper_id=cadre_id,
-            unit_id=unit_id,
+        latest: dict[int, tuple[str, int, int | None]] = {}
+        for cadre_id, name, village_id, unit_id in terms:
+            latest[cadre_id] = (name, village_id, unit_id)  # ordered by start: the last one wins
+        amounts = (
+            dict(
+                self.funds(ctx.end.year)
+                .filter(cadre_id__in=list(latest))
+                .order_by()
+                .values("cadre_id")
+                .annotate(total=Sum("amount"))
+                .values_list("cadre_id", "total")
+            )
+            if latest
+            else {}
+        )
+        for cadre_id, (name, village_id, unit_id) in latest.items():
+            village = ctx.villages.get(village_id)
+            if village is None:
+                continue
+            yield Row(
+                subject_kind=indicator.subject_kind,
+                subject_id=cadre_id,
+                label=f"{name}（{village.name}）"[:200],
+                path=village.path,
+                value=amounts.get(cadre_id) or ZERO,
+                township_id=village.township_id,
+                village_id=village.id,
+                helper_id=cadre_id,
+                unit_id=unit_id,
+            )
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        funds = (
+            self.funds(result.period_end.year)
+            .visible_to(user)
+            .filter(cadre_id=result.subject_id)
+            .order_by("granted_on", "id")
+        )
+        return Records(
+            _("第一书记工作经费"),
+            [_("年度"), _("金额（元）"), _("来源"), _("拨付日期"), counted_header()],
+            [[f.year, f.amount, f.source, f.granted_on or "", counted_label(True)] for f in funds],
         )
 
 
 # --- reviewing regions -----------------------------------------------------------------------
-@metric("spot_check_share")
-def spot_check_share(ctx: Context, indicator: Indicator) -> Iterator[Row]:
+@registered
+class SpotCheckShare(Metric):
     """SPOT-CHECK-RATE: % of the region's villages in a live draw of the quarter."""
-    from inspections.models import SpotCheckDraw, SpotCheckItem
-    from villages.models import RegionLevel
 
-    quarter = ctx.period.spot_check_quarter
-    live = SpotCheckDraw.objects.filter(quarter=quarter, voided=False)
-    subject_paths = {
-        path for path, (_rid, level, _name) in ctx.regions.items() if level == RegionLevel.COUNTY
-    }
-    subject_paths.update(live.values_list("region__path", flat=True))
-    subject_paths = {p for p in subject_paths if ctx.in_region(p)}
-    totals: dict[str, int] = defaultdict(int)
-    for village in ctx.villages.values():
-        for prefix in path_prefixes(village.path):
-            totals[prefix] += 1
-    drawn: dict[str, int] = defaultdict(int)
-    drawn_paths = (
-        ctx.within(SpotCheckItem.objects.filter(draw__in=live), "village__path")
-        .order_by()
-        .values_list("village__path", flat=True)
-        .distinct()
-    )
-    for path in drawn_paths:
-        for prefix in path_prefixes(path):
-            drawn[prefix] += 1
-    for path in sorted(subject_paths):
-        region = ctx.regions.get(path)
-        if region is None or not totals.get(path):
-            continue
-        share = (Decimal(drawn.get(path, 0)) * HUNDRED / Decimal(totals[path])).quantize(CENT)
-        yield Row(
-            subject_kind=indicator.subject_kind,
-            subject_id=region[0],
-            label=region[2],
-            path=path,
-            value=share,
-            township_id=region[0] if region[1] == RegionLevel.TOWNSHIP else ctx.township_of(path),
+    name = "spot_check_share"
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+
+        quarter = ctx.period.spot_check_quarter
+        live = SpotCheckDraw.objects.filter(quarter=quarter, voided=False)
+        subject_paths = {
+            path
+            for path, (_rid, level, _name) in ctx.regions.items()
+            if level == RegionLevel.COUNTY
+        }
+        subject_paths.update(live.values_list("region__path", flat=True))
+        subject_paths = {p for p in subject_paths if ctx.in_region(p)}
+        totals: dict[str, int] = defaultdict(int)
+        for village in ctx.villages.values():
+            for prefix in path_prefixes(village.path):
+                totals[prefix] += 1
+        drawn: dict[str, int] = defaultdict(int)
+        drawn_paths = (
+            ctx.within(SpotCheckItem.objects.filter(draw__in=live), "village__path")
+            .order_by()
+            .values_list("village__path", flat=True)
+            .distinct()
+        )
+        for path in drawn_paths:
+            for prefix in path_prefixes(path):
+                drawn[prefix] += 1
+        for path in sorted(subject_paths):
+            region = ctx.regions.get(path)
+            if region is None or not totals.get(path):
+                continue
+            share = (Decimal(drawn.get(path, 0)) * HUNDRED / Decimal(totals[path])).quantize(CENT)
+            yield Row(
+                subject_kind=indicator.subject_kind,
+                subject_id=region[0],
+                label=region[2],
+                path=path,
+                value=share,
+                township_id=region[0]
+                if region[1] == RegionLevel.TOWNSHIP
+                else ctx.township_of(path),
+            )
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+
+        quarter = parse_period(result.period).spot_check_quarter
+        draws = (
+            SpotCheckDraw.objects.visible_to(user)
+            .filter(quarter=quarter)
+            .select_related("region")
+            .annotate(villages=Count("items__village", distinct=True))
+            .order_by("drawn_at")
+        )
+        return Records(
+            _("本季度抽查"),
+            [_("抽查区划"), _("抽取时间"), _("抽中村数"), _("状态")],
+            [
+                [d.region.name, d.drawn_at, d.villages, _("已作废") if d.voided else _("有效")]
+                for d in draws
+            ],
         )
 
 
 # --- thresholds and the whole evaluation ------------------------------------------------------
-class Thresholds:
-    """The indicator's threshold, or the most specific override on a subject's region path."""
-
-    def __init__(self, indicators: Iterable[Indicator]):
-        self.default = {i.id: i.threshold for i in indicators}
-        self.overrides: dict[int, dict[str, Decimal]] = defaultdict(dict)
-        rows = IndicatorOverride.objects.filter(indicator_id__in=list(self.default)).values_list(
-            "indicator_id", "region__path", "threshold"
-        )
-        for indicator_id, path, threshold in rows:
-            self.overrides[indicator_id][path] = threshold
-        self._cache: dict[tuple[int, str], Decimal] = {}
-
-    def for_subject(self, indicator_id: int, path: str) -> Decimal:
-        overrides = self.overrides.get(indicator_id)
-        if not overrides:
-            return self.default[indicator_id]
-        key = (indicator_id, path)
-        found = self._cache.get(key)
-        if found is None:
-            found = self.default[indicator_id]
-            for prefix in path_prefixes(path):  # shallow to deep: the deepest match wins
-                if prefix in overrides:
-                    found = overrides[prefix]
-            self._cache[key] = found
-        return found
-
-
 def indicators_for(period: Period) -> list[Indicator]:
     return list(
         Indicator.objects.filter(active=True, period_kind__in=period.indicator_kinds).order_by(
@@ -1001,7 +1543,7 @@ def evaluate(
     and the problems met (an indicator naming an unknown metric is skipped, not fatal)."""
     indicators = indicators_for(period) if indicators is None else indicators
     ctx = Context(period=period, today=today, region_path=region_path)
-    thresholds = Thresholds(indicators)
+    thresholds = Thresholds([i.code for i in indicators])
     results: list[Result] = []
     problems: list[str] = []
     # A province builds a million small objects here; the cyclic collector would walk all of
@@ -1010,15 +1552,15 @@ def evaluate(
     gc.disable()
     try:
         for indicator in indicators:
-            compute = METRICS.get(indicator.metric)
-            if compute is None:
+            metric = METRICS.get(indicator.metric)
+            if metric is None:
                 problems.append(
                     _("指标 %(code)s 的计算口径“%(metric)s”不存在，已跳过。")
                     % {"code": indicator.code, "metric": indicator.metric}
                 )
                 continue
-            for row in compute(ctx, indicator):
-                threshold = thresholds.for_subject(indicator.id, row.path)
+            for row in metric.rows(ctx, indicator):
+                threshold = thresholds.for_indicator(indicator.id, row.path)
                 met, shortfall = judge(row.value, threshold, indicator.comparison)
                 results.append(Result(indicator.id, row, threshold, met, shortfall))
     finally:

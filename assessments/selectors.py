@@ -5,16 +5,31 @@ each in a fixed number of queries whatever the size of the region; every query s
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, FloatField, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Floor
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from accounts.scope import scope_of
 from assessments.models import (
     EvaluationRun,
     Indicator,
@@ -26,6 +41,12 @@ from assessments.models import (
     VisitMonth,
 )
 from assessments.periods import Period, PeriodError, parse_period, period_containing
+from core.scope import Role, scope_of
+from villages.models import Region, RegionLevel
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from pairing.models import Unit
 
 INCOME_CODE = "VILLAGE-COLLECTIVE-INCOME"
 INCOME_BANDS = [
@@ -35,6 +56,106 @@ INCOME_BANDS = [
     (Decimal("30000"), Decimal("50000"), "3万～5万元"),
     (Decimal("50000"), None, "5万元以上"),
 ]
+
+
+# --- thresholds: the one resolver ---------------------------------------------------------------
+class Thresholds:
+    """The threshold of an indicator for a subject's region: the catalogue's figure, or the
+    override of the deepest region on the subject's path (a township's beats its county's);
+    None when the indicator is switched off. The engine, the reminders, the household and
+    village pages, the lists' filters and the home pages all ask here, so a county's override
+    moves every figure at once. Overrides carry no period: a period's stored results keep the
+    threshold they were judged against. Load once per request or job (two queries)."""
+
+    def __init__(self, codes: Iterable[str] | None = None) -> None:
+        indicators = Indicator.objects.all()
+        if codes is not None:
+            indicators = indicators.filter(code__in=list(codes))
+        self.by_code: dict[str, tuple[int, Decimal, bool]] = {}
+        self.overrides: dict[str, dict[str, Decimal]] = defaultdict(dict)
+        # One query: each indicator with its overrides (a LEFT JOIN, NULLs when none).
+        for pk, code, threshold, active, path, local in indicators.order_by().values_list(
+            "id", "code", "threshold", "active", "overrides__region__path", "overrides__threshold"
+        ):
+            self.by_code[code] = (pk, threshold, active)
+            if path is not None:
+                self.overrides[code][path] = local
+        self.code_of = {pk: code for code, (pk, _t, _a) in self.by_code.items()}
+        self._cache: dict[tuple[str, str], Decimal] = {}
+
+    def get(self, code: str, path: str = "") -> Decimal | None:
+        """The threshold for a subject at `path` ("" for the catalogue's own figure); None when
+        the indicator is off or not in the catalogue."""
+        found = self.by_code.get(code)
+        if found is None or not found[2]:
+            return None
+        return self.resolve(code, path)
+
+    def for_indicator(self, indicator_id: int, path: str) -> Decimal:
+        """The engine's question: the threshold of an indicator it evaluates (active or not)."""
+        return self.resolve(self.code_of[indicator_id], path)
+
+    def resolve(self, code: str, path: str) -> Decimal:
+        overrides = self.overrides.get(code)
+        if not overrides or not path:
+            return self.by_code[code][1]
+        key = (code, path)
+        found = self._cache.get(key)
+        if found is None:
+            found = self.by_code[code][1]
+            for prefix in path_prefixes(path):  # shallow to deep: the deepest match wins
+                if prefix in overrides:
+                    found = overrides[prefix]
+            self._cache[key] = found
+        return found
+
+    def expression(self, code: str, path_field: str = "path") -> Expression:
+        """The same answer as `get` for every row of a queryset, as a database expression over
+        the row's region path (the household list's "behind pace" filter)."""
+        base = self.get(code)
+        if base is None:
+            return Value(None, output_field=DecimalField())
+        whens = [
+            When(**{f"{path_field}__startswith": prefix}, then=Value(threshold))
+            for prefix, threshold in sorted(
+                self.overrides.get(code, {}).items(), key=lambda item: -len(item[0])
+            )
+        ]
+        if not whens:
+            return Value(base, output_field=DecimalField())
+        return Case(*whens, default=Value(base), output_field=DecimalField())
+
+
+def threshold_for(code: str, path: str = "") -> Decimal | None:
+    """One indicator's threshold for one subject's region path (see Thresholds)."""
+    return Thresholds([code]).get(code, path)
+
+
+def path_prefixes(path: str) -> list[str]:
+    """'51/5108/510821/' -> ['51/', '51/5108/', '51/5108/510821/']."""
+    out, acc = [], ""
+    for segment in path.split("/"):
+        if segment:
+            acc += segment + "/"
+            out.append(acc)
+    return out
+
+
+def pace_required(today: datetime.date, target: Decimal | int) -> int:
+    """Counted visits a household should have had by today to be on pace for `target` a year
+    (HH-VISIT-YEAR): target × the elapsed fraction of the year, rounded down."""
+    start = datetime.date(today.year, 1, 1)
+    days_in_year = (datetime.date(today.year + 1, 1, 1) - start).days
+    elapsed = (today - start).days + 1
+    return int(Decimal(target) * elapsed // days_in_year)
+
+
+def pace_expression(today: datetime.date, target: Expression) -> Expression:
+    """`pace_required` as a database expression over a per-row target."""
+    start = datetime.date(today.year, 1, 1)
+    days_in_year = (datetime.date(today.year + 1, 1, 1) - start).days
+    elapsed = (today - start).days + 1
+    return Floor(ExpressionWrapper(target * Value(elapsed) / Value(days_in_year), DecimalField()))
 
 
 # --- the reviewer's region and period ---------------------------------------------------------
@@ -48,10 +169,9 @@ def dashboard_period(text: str | None, *, today: datetime.date) -> tuple[Period,
     return period_containing(PeriodKind.YEAR, today), None
 
 
-def dashboard_region(*, user, code: str | None):
+def dashboard_region(*, user: User, code: str | None) -> Region:
     """The region a dashboard shows: the one asked for if the user may see it (404 otherwise),
     else the user's own region (the whole tree's root for an administrator)."""
-    from villages.models import Region, RegionLevel
 
     visible = Region.objects.visible_to(user).exclude(level=RegionLevel.GROUP)
     if code:
@@ -67,9 +187,8 @@ def dashboard_region(*, user, code: str | None):
     return region
 
 
-def breadcrumbs(*, user, region) -> list:
+def breadcrumbs(*, user: User, region: Region) -> list[Region]:
     """The region's ancestors the user may see, root first (one query)."""
-    from villages.models import Region
 
     codes = [c for c in region.path.split("/") if c]
     rows = {r.code: r for r in Region.objects.visible_to(user).filter(code__in=codes)}
@@ -108,7 +227,7 @@ class Share:
         return "warn" if self.share >= 0.8 else "bad"
 
 
-def indicator_shares(*, user, period: Period, region) -> list[Share]:
+def indicator_shares(*, user: User, period: Period, region: Region) -> list[Share]:
     """For each indicator evaluated in the period, how many subjects in the region meet it."""
     rows = (
         ResultRollup.objects.visible_to(user)
@@ -149,7 +268,7 @@ class ChildRow:
 
 
 def child_shares(
-    *, user, period: Period, region, indicator: Indicator | None = None
+    *, user: User, period: Period, region: Region, indicator: Indicator | None = None
 ) -> list[ChildRow]:
     """The region's children, each with its shares (of one indicator, or of all)."""
     rows = (
@@ -189,7 +308,9 @@ class UnitRank:
         return "warn" if self.score >= 0.75 else "bad"
 
 
-def unit_ranking(*, user, period: Period, region, limit: int | None = None, offset: int = 0):
+def unit_ranking(
+    *, user: User, period: Period, region: Region, limit: int | None = None, offset: int = 0
+) -> tuple[list[UnitRank], int]:
     """Units with subjects in the region, ranked by the mean share of their indicators met
     (the lowest first: the page is for finding who lags). Returns (rows, total)."""
     per_indicator_share = Cast(F("met"), FloatField()) / Cast(F("subjects"), FloatField())
@@ -231,7 +352,7 @@ def unit_ranking(*, user, period: Period, region, limit: int | None = None, offs
     return rows, (len(rows) if total is None else total)
 
 
-def unit_indicator_shares(*, user, unit, year: int) -> list[dict]:
+def unit_indicator_shares(*, user: User, unit: Unit, year: int) -> list[dict]:
     """A unit's results for a year, per indicator (its households, villages, pairings and its
     own unit-level results; the year's quarters for quarterly indicators), within the user's
     scope."""
@@ -262,7 +383,7 @@ def unit_indicator_shares(*, user, unit, year: int) -> list[dict]:
     return out
 
 
-def unit_own_results(*, user, unit, year: int):
+def unit_own_results(*, user: User, unit: Unit, year: int) -> QuerySet[IndicatorResult]:
     """The unit's unit-level results (meetings, night schools…) for the year and its quarters."""
     labels = [str(year)] + [f"{year}-Q{q}" for q in range(1, 5)]
     return (
@@ -277,11 +398,11 @@ def unit_own_results(*, user, unit, year: int):
     )
 
 
-def visible_reasons(*, user, assessment: UnitAssessment) -> tuple[list[dict], int]:
+def visible_reasons(*, user: User, assessment: UnitAssessment) -> tuple[list[dict], int]:
     """The bundled-rule reasons a user may read in full, and how many others there are (a
     reason about a village outside a township reviewer's township is counted, not named)."""
     scope = scope_of(user)
-    own_unit = getattr(user, "role", "") == "coordinator" and user.unit_id == assessment.unit_id
+    own_unit = user.role == Role.COORDINATOR and user.unit_id == assessment.unit_id
     if scope.everything or own_unit:
         return list(assessment.cap_reasons), 0
     prefix = scope.region_path
@@ -295,7 +416,7 @@ def visible_reasons(*, user, assessment: UnitAssessment) -> tuple[list[dict], in
 
 
 # --- trend and income ---------------------------------------------------------------------------
-def visit_trend(*, user, region, year: int) -> list[dict]:
+def visit_trend(*, user: User, region: Region, year: int) -> list[dict]:
     """Visits per month of the year in the region (from the monthly roll-up)."""
     rows = (
         VisitMonth.objects.visible_to(user)
@@ -318,7 +439,7 @@ def visit_trend(*, user, region, year: int) -> list[dict]:
     out = []
     for m in range(1, 13):
         month = datetime.date(year, m, 1)
-        r = by_month.get(month) or {}
+        r: Mapping[str, object] = by_month.get(month) or {}
         out.append(
             {
                 "month": month,
@@ -332,7 +453,7 @@ def visit_trend(*, user, region, year: int) -> list[dict]:
     return out
 
 
-def income_distribution(*, user, year: int, region) -> dict:
+def income_distribution(*, user: User, year: int, region: Region) -> dict:
     """Registered poor villages of the region by collective income band, against the line."""
     results = IndicatorResult.objects.visible_to(user).filter(
         period=str(year), indicator__code=INCOME_CODE, path__startswith=region.path
@@ -357,7 +478,14 @@ def income_distribution(*, user, year: int, region) -> dict:
 
 
 # --- lagging subjects and the records behind a result --------------------------------------------
-def lagging_results(*, user, period: Period, indicator: Indicator, region, unit_id=None):
+def lagging_results(
+    *,
+    user: User,
+    period: Period,
+    indicator: Indicator,
+    region: Region,
+    unit_id: int | None = None,
+) -> QuerySet[IndicatorResult]:
     """The subjects in the region that do not meet the indicator, in region order (township by
     township, village by village, as the ledgers read); each row says how far behind it is."""
     qs = (
@@ -371,7 +499,7 @@ def lagging_results(*, user, period: Period, indicator: Indicator, region, unit_
     return qs
 
 
-def _reverse(name: str, *args, fallback: str) -> str:
+def _reverse(name: str, *args: object, fallback: str) -> str:
     try:
         return reverse(name, args=args)
     except NoReverseMatch:  # the page belongs to an app that has not been built yet
@@ -402,7 +530,7 @@ def subject_url(result: IndicatorResult) -> str:
     return reverse("assessments:result", args=[result.pk])
 
 
-def result_for(*, user, pk: int) -> IndicatorResult:
+def result_for(*, user: User, pk: int) -> IndicatorResult:
     result = (
         IndicatorResult.objects.visible_to(user)
         .select_related("indicator", "township", "village", "unit", "helper", "household")
@@ -427,258 +555,19 @@ class Records:
 RECORD_LIMIT = 200
 
 
-def result_records(*, user, result: IndicatorResult) -> Records:
-    """The records a result was computed from (one query), within the user's scope."""
-    from cadres.models import FieldDay, ReserveCadre, TalentAssignment, WorkingFund
-    from households.models import HouseholdPairing, Plan, Visit
-    from pairing.models import Meeting, PartyDay, StudyTrip, Training
+def result_records(*, user: User, result: IndicatorResult) -> Records:
+    """The records a result was computed from, within the user's scope: asked of the result's
+    metric (assessments/engine.py), which lists them by the same rules it computes them with."""
+    # engine.py imports this module (Thresholds) at load time, so this one reads it lazily.
+    from assessments.engine import METRICS
 
-    metric = result.indicator.metric
-    start, end = result.period_start, result.period_end
-    if metric in ("visits", "home_visits"):
-        visits = (
-            Visit.objects.visible_to(user)
-            .filter(household_id=result.household_id, visited_on__gte=start, visited_on__lte=end)
-            .select_related("helper")
-            .order_by("visited_on", "id")
-        )
-        if metric == "home_visits":
-            visits = visits.filter(helper_id=result.helper_id)
-        spans = list(
-            HouseholdPairing.objects.filter(household_id=result.household_id).values_list(
-                "helper_id", "start_date", "end_date"
-            )
-        )
-
-        def counted(visit) -> str:
-            if visit.credit_status != "credited":
-                return _("否：%(status)s") % {"status": visit.get_credit_status_display()}
-            if metric == "home_visits" and visit.kind != "home":
-                return _("否：不是入户走访")
-            paired = any(
-                helper == visit.helper_id
-                and start <= visit.visited_on
-                and (end is None or end >= visit.visited_on)
-                for helper, start, end in spans
-            )
-            return _("是") if paired else _("否：走访人当天不是该户帮扶责任人")
-
-        return Records(
-            _("走访记录"),
-            [_("日期"), _("走访人"), _("方式"), _("计入本指标"), _("说明")],
-            [
-                [v.visited_on, v.helper.name, v.get_kind_display(), counted(v), v.credit_reason]
-                for v in visits[:RECORD_LIMIT]
-            ],
-            _("只有“计入考核”且走访人当天是该户帮扶责任人的走访才计数；周指标只计入户走访。"),
-        )
-    if metric == "helpers_in_force":
-        pairings = (
-            HouseholdPairing.objects.visible_to(user)
-            .filter(household_id=result.household_id)
-            .select_related("helper", "unit")
-            .order_by("start_date")
-        )
-        return Records(
-            _("结对帮扶责任人"),
-            [_("帮扶责任人"), _("单位"), _("结对日期"), _("解除日期")],
-            [[p.helper.name, p.unit or "", p.start_date, p.end_date or ""] for p in pairings],
-        )
-    if metric == "has_plan":
-        plan = Plan.objects.visible_to(user).filter(household_id=result.household_id).first()
-        rows = [[plan.drawn_up_on, plan.summary]] if plan else []
-        return Records(_("一户一策"), [_("制定日期"), _("帮扶思路")], rows)
-    if metric == "org_rep_visits":
-        visits = (
-            Visit.objects.visible_to(user)
-            .filter(org_pairing_id=result.subject_id, visited_on__gte=start, visited_on__lte=end)
-            .select_related("helper")
-            .order_by("visited_on")
-        )
-        return Records(
-            _("结对党组织代表走访"),
-            [_("日期"), _("走访人"), _("是否计入考核"), _("内容")],
-            [
-                [v.visited_on, v.helper.name, v.get_credit_status_display(), v.learned]
-                for v in visits[:RECORD_LIMIT]
-            ],
-        )
-    meeting_kinds = {
-        "principal_research": ("research", "principal"),
-        "deputy_research": ("research", "deputy"),
-        "special_meetings": ("special", None),
-        "joint_meetings": ("joint", None),
-    }
-    if metric in meeting_kinds:
-        kind, level = meeting_kinds[metric]
-        meetings = Meeting.objects.visible_to(user).filter(
-            unit_id=result.subject_id, kind=kind, held_on__gte=start, held_on__lte=end
-        )
-        if level:
-            meetings = meetings.filter(leader_level=level)
-        meetings = meetings.select_related("village").order_by("held_on")
-        return Records(
-            _("会议与调研"),
-            [_("日期"), _("主题"), _("村"), _("带队领导")],
-            [
-                [m.held_on, m.title, m.village.name, m.get_leader_level_display()]
-                for m in meetings[:RECORD_LIMIT]
-            ],
-        )
-    if metric in ("night_schools", "cadre_trainings"):
-        trainings = Training.objects.visible_to(user).filter(held_on__gte=start, held_on__lte=end)
-        if metric == "night_schools":
-            trainings = trainings.filter(unit_id=result.subject_id, kind="night_school")
-        else:
-            trainings = trainings.filter(village_id=result.village_id, kind="rotation")
-        trainings = trainings.select_related("village").order_by("held_on")
-        return Records(
-            _("培训"),
-            [_("日期"), _("主题"), _("村"), _("参训人数"), _("其中村干部")],
-            [
-                [t.held_on, t.title, t.village.name, t.attendance, t.village_cadres_trained]
-                for t in trainings[:RECORD_LIMIT]
-            ],
-        )
-    if metric == "study_trips":
-        trips = (
-            StudyTrip.objects.visible_to(user)
-            .filter(unit_id=result.subject_id, started_on__gte=start, started_on__lte=end)
-            .order_by("started_on")
-        )
-        return Records(
-            _("外出学习考察"),
-            [_("出发日期"), _("考察地点"), _("天数"), _("参加人数")],
-            [[t.started_on, t.destination, t.days, t.participants] for t in trips[:RECORD_LIMIT]],
-        )
-    if metric == "collective_income":
-        from villages.models import VillageIncome
-
-        incomes = VillageIncome.objects.visible_to(user).filter(village_id=result.village_id)
-        return Records(
-            _("村集体经济收入"),
-            [_("年度"), _("收入（元）"), _("收入来源")],
-            [[i.year, i.amount, i.sources] for i in incomes.order_by("-year")],
-            _("未填报当年收入的按 0 元计。"),
-        )
-    if metric == "reserve_cadres":
-        reserves = ReserveCadre.objects.visible_to(user).filter(village_id=result.village_id)
-        return Records(
-            _("村级后备干部"),
-            [_("姓名"), _("出生年份"), _("文化程度"), _("纳入日期"), _("退出日期")],
-            [
-                [r.name, r.birth_year or "", r.education, r.added_on, r.left_on or ""]
-                for r in reserves.order_by("added_on")
-            ],
-        )
-    if metric == "talents":
-        talents = (
-            TalentAssignment.objects.visible_to(user)
-            .filter(village_id=result.village_id)
-            .select_related("cadre")
-            .order_by("start_date")
-        )
-        return Records(
-            _("下派专业人才"),
-            [_("姓名"), _("专业领域"), _("开始日期"), _("结束日期")],
-            [[t.cadre.name, t.specialty, t.start_date, t.end_date or ""] for t in talents],
-        )
-    if metric == "venue_area":
-        village = result.village
-        return Records(
-            _("村级活动阵地"),
-            [_("村"), _("阵地面积（㎡）")],
-            [
-                [
-                    village.name,
-                    village.venue_area_m2 if village.venue_area_m2 is not None else _("未填报"),
-                ]
-            ]
-            if village
-            else [],
-        )
-    if metric == "first_friday_party_day":
-        days = (
-            PartyDay.objects.visible_to(user)
-            .filter(village_id=result.subject_id, held_on__gte=start, held_on__lte=end)
-            .order_by("held_on")
-        )
-        return Records(
-            _("固定党日"),
-            [_("日期"), _("主题"), _("参加党员人数"), _("是否每月第一个星期五")],
-            [
-                [d.held_on, d.theme, d.attendance, _("是") if d.on_first_friday else _("否")]
-                for d in days
-            ],
-        )
-    if metric == "field_days":
-        days = (
-            FieldDay.objects.visible_to(user)
-            .filter(cadre_id=result.helper_id, day__gte=start, day__lte=end)
-            .filter(region__path__startswith=result.path)
-            .select_related("region")
-            .order_by("day")
-        )
-        return Records(
-            _("在岗天数"),
-            [_("日期"), _("地点"), _("工作内容")],
-            [[d.day, d.region.name, d.note] for d in days[:RECORD_LIMIT]],
-        )
-    if metric == "department_visits":
-        visits = (
-            Visit.objects.visible_to(user)
-            .filter(
-                village_id=result.village_id,
-                kind="village_work",
-                helper__unit_id=result.unit_id,
-                visited_on__gte=start,
-                visited_on__lte=end,
-            )
-            .select_related("helper")
-            .order_by("visited_on")
-        )
-        return Records(
-            _("部门到村工作走访"),
-            [_("日期"), _("走访人"), _("是否计入考核"), _("内容")],
-            [
-                [v.visited_on, v.helper.name, v.get_credit_status_display(), v.learned]
-                for v in visits[:RECORD_LIMIT]
-            ],
-        )
-    if metric == "working_funds":
-        funds = (
-            WorkingFund.objects.visible_to(user)
-            .filter(cadre_id=result.subject_id, year=end.year)
-            .order_by("granted_on")
-        )
-        return Records(
-            _("第一书记工作经费"),
-            [_("年度"), _("金额（元）"), _("来源"), _("拨付日期")],
-            [[f.year, f.amount, f.source, f.granted_on or ""] for f in funds],
-        )
-    if metric == "spot_check_share":
-        from inspections.models import SpotCheckDraw
-
-        quarter = f"{start.year}Q{(start.month - 1) // 3 + 1}"
-        draws = (
-            SpotCheckDraw.objects.visible_to(user)
-            .filter(quarter=quarter)
-            .select_related("region")
-            .annotate(villages=Count("items__village", distinct=True))
-            .order_by("drawn_at")
-        )
-        return Records(
-            _("本季度抽查"),
-            [_("抽查区划"), _("抽取时间"), _("抽中村数"), _("状态")],
-            [
-                [d.region.name, d.drawn_at, d.villages, _("已作废") if d.voided else _("有效")]
-                for d in draws
-            ],
-        )
-    return Records(_("依据"), [], [], _("该计算口径没有可列出的明细记录。"))
+    metric = METRICS.get(result.indicator.metric)
+    if metric is None:
+        return Records(_("依据"), [], [], _("该计算口径没有可列出的明细记录。"))
+    return metric.records(user=user, result=result)
 
 
-def recent_runs(*, limit: int = 5):
+def recent_runs(*, limit: int = 5) -> list[EvaluationRun]:
     return list(EvaluationRun.objects.select_related("region").order_by("-started_at")[:limit])
 
 
@@ -693,7 +582,7 @@ def known_periods(*, limit: int = 24) -> list[str]:
     return sorted(set(labels), reverse=True)[:limit]
 
 
-def last_evaluated(*, period: Period):
+def last_evaluated(*, period: Period) -> EvaluationRun | None:
     return (
         EvaluationRun.objects.filter(period=period.label, status=EvaluationRun.Status.DONE)
         .order_by("-started_at")

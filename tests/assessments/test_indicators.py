@@ -19,6 +19,7 @@ from cadres.models import (
     WorkingFund,
 )
 from households.models import CreditStatus, HouseholdPairing, Plan, PovertyStatus, VisitKind
+from households.services import visits_recredit
 from inspections.models import SpotCheckDraw, SpotCheckItem
 from pairing.models import (
     LeaderLevel,
@@ -119,6 +120,9 @@ def test_a_helper_changed_mid_year_is_judged_on_both_halves(world, evaluate):
     VisitFactory(household=hh, helper=old, visited_on=D(2026, 9, 1))
     # Someone never paired with the household: not counted either.
     VisitFactory(household=hh, helper=CadreFactory(), visited_on=D(2026, 10, 1))
+    # The factory writes visits as data; the visit service applies the pairing rule (the engine
+    # only reads the visits' credit status).
+    visits_recredit(household_id=hh.id)
     results = evaluate("2026")
     r = results[("HH-VISIT-YEAR", hh.id)]
     # 2 visits by the old helper in January–June + 2 by the new one in July–December = 4.
