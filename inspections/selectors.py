@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User
 from cadres.models import Coverage, Term, WorkTeamMember
+from core.scope import scope_of
 from households.models import HouseholdPairing
 from inspections.models import (
     RectificationItem,
@@ -23,8 +25,11 @@ from inspections.models import (
     SpotCheckDraw,
     SpotCheckItem,
 )
-from pairing.models import Pairing, Unit
+from pairing.models import Pairing, PairingParticipant, Unit
 from villages.models import Region, RegionLevel, Village
+
+if TYPE_CHECKING:
+    from inspections.filters import RectificationFilter
 
 
 def overdue_items_by_unit(year: int, *, on: datetime.date | None = None) -> dict[int, int]:
@@ -61,7 +66,7 @@ class UnitOverdueRow:
     oldest_deadline: datetime.date | None
 
 
-def overdue_overview(user, *, on: datetime.date | None = None) -> list[UnitOverdueRow]:
+def overdue_overview(user: User, *, on: datetime.date | None = None) -> list[UnitOverdueRow]:
     """The reviewer's overview: open and overdue items per responsible unit, worst first."""
     from inspections.services import rectification_visible
 
@@ -99,7 +104,9 @@ def overdue_overview(user, *, on: datetime.date | None = None) -> list[UnitOverd
     ]
 
 
-def rectification_list(user, *, filters=None):
+def rectification_list(
+    user: User, *, filters: RectificationFilter | None = None
+) -> QuerySet[RectificationItem]:
     """The rectification list: the user's scope plus their own items, for the page's FilterSet."""
     from inspections.services import rectification_visible
 
@@ -111,7 +118,7 @@ def rectification_list(user, *, filters=None):
     return qs.order_by("deadline", "id")
 
 
-def draw_list(user):
+def draw_list(user: User) -> QuerySet[SpotCheckDraw]:
     """Draws a reviewer may see (their region's subtree). Anyone else sees none."""
     if not (user.is_authenticated and user.is_reviewer):
         return SpotCheckDraw.objects.none()
@@ -127,19 +134,14 @@ def draw_list(user):
     )
 
 
-def draw_regions(user):
+def draw_regions(user: User) -> QuerySet[Region]:
     """Regions a reviewer may draw for: their own region and the counties or prefectures under
     it (administrators: every province, prefecture and county)."""
     levels = [RegionLevel.PROVINCE, RegionLevel.PREFECTURE, RegionLevel.COUNTY]
-    qs = Region.objects.filter(level__in=levels)
-    if not user.is_admin:
-        if not user.region_id:
-            return qs.none()
-        qs = qs.filter(path__startswith=user.region.path)
-    return qs.order_by("path")
+    return scope_of(user).region_subtree(levels).order_by("path")
 
 
-def draw_items(draw: SpotCheckDraw):
+def draw_items(draw: SpotCheckDraw) -> QuerySet[SpotCheckItem]:
     """A draw's items with what the page shows, grouped by township in order."""
     return (
         SpotCheckItem.objects.filter(draw=draw)
@@ -149,17 +151,21 @@ def draw_items(draw: SpotCheckDraw):
     )
 
 
-def responsible_choices(village: Village, *, on: datetime.date | None = None):
+def responsible_choices(
+    village: Village, *, on: datetime.date | None = None
+) -> tuple[QuerySet[Unit], QuerySet[User]]:
     """Who can answer for a problem found in a village: the units paired with it or covering it,
     and the people with an account who work there (its cadres, its township's staff, the paired
     units' coordinators). Returns (units queryset, users queryset)."""
     on = on or timezone.localdate()
     pairings = Pairing.objects.in_force(on).filter(village=village)
     unit_ids = set(pairings.values_list("lead_unit_id", flat=True))
+    # From the participants themselves: an exclude across the to-many relation would drop
+    # every participant of a pairing as soon as one of its organisations has no unit.
     unit_ids |= set(
-        pairings.values_list("participants__organisation__unit_id", flat=True).exclude(
-            participants__organisation__unit_id=None
-        )
+        PairingParticipant.objects.filter(
+            pairing__in=pairings, organisation__unit__isnull=False
+        ).values_list("organisation__unit_id", flat=True)
     )
     unit_ids |= set(
         Coverage.objects.in_force(on)

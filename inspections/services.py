@@ -25,16 +25,19 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, SecurityEvent
+from accounts.models import Role, SecurityEvent, User
+from core.scope import scope_of
 from households.models import Household
 from inspections.models import (
     Inspection,
@@ -46,6 +49,9 @@ from inspections.models import (
     SpotCheckItem,
 )
 from villages.models import Region, RegionLevel, Village
+
+if TYPE_CHECKING:
+    from pairing.models import Unit
 
 QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 # A reviewing region sits above the townships it stratifies by.
@@ -83,23 +89,21 @@ def quarter_bounds(quarter: str) -> tuple[datetime.date, datetime.date]:
 
 
 # --- who may do what -------------------------------------------------------------------------
-def _require_reviewer_for(user, region: Region) -> None:
+def _require_reviewer_for(user: User | None, region: Region) -> None:
     """Draws are a reviewer's business, inside their own region; anyone else is told 'not found'
     (the sample must not be seen by the units being checked)."""
     if not (user and user.is_authenticated and user.is_active and user.is_reviewer):
         raise Http404
-    if user.is_admin:
-        return
-    if not user.region_id or not region.path.startswith(user.region.path):
+    if not scope_of(user).covers(region):
         raise Http404
 
 
-def _ensure_item_visible(user, item: RectificationItem) -> None:
+def _ensure_item_visible(user: User, item: RectificationItem) -> None:
     if not rectification_visible(user).filter(pk=item.pk).exists():
         raise Http404
 
 
-def rectification_visible(user):
+def rectification_visible(user: User) -> QuerySet[RectificationItem]:
     """Items a user may see: their scope, plus the items they are personally responsible for."""
     scoped = RectificationItem.objects.visible_to(user)
     if not (user and user.is_authenticated and user.is_active):
@@ -130,7 +134,7 @@ class DrawPlan:
         return sum(total for _drawn, total in self.per_township.values())
 
 
-def _clean_share(share) -> Decimal:
+def _clean_share(share: Decimal | float | str) -> Decimal:
     try:
         value = Decimal(str(share))
     except (InvalidOperation, ValueError) as exc:
@@ -144,7 +148,7 @@ def _clean_share(share) -> Decimal:
     return value.quantize(Decimal("0.001"))
 
 
-def _clean_households_per_village(value) -> int:
+def _clean_households_per_village(value: int | str | None) -> int:
     try:
         number = int(value or 0)
     except (TypeError, ValueError) as exc:
@@ -157,7 +161,7 @@ def _clean_households_per_village(value) -> int:
     return number
 
 
-def _clean_seed(seed) -> int | None:
+def _clean_seed(seed: int | str | None) -> int | None:
     if seed in (None, ""):
         return None
     try:
@@ -203,6 +207,7 @@ def spot_check_compute(
 
     strata: dict[int, list[int]] = defaultdict(list)
     rows = (
+        # The draw's region, already checked against the reviewer's scope (_require_reviewer_for).
         Village.objects.filter(path__startswith=region.path)
         .order_by("id")
         .values_list("id", "township_id")
@@ -231,6 +236,7 @@ def spot_check_compute(
         drawn = {v: t for v, t in plan.villages}
         by_village: dict[int, list[int]] = defaultdict(list)
         hh_rows = (
+            # The draw's region, already checked (see above): not a question of who sees what.
             Household.objects.filter(path__startswith=region.path)
             .order_by("id")
             .values_list("id", "village_id")
@@ -250,7 +256,7 @@ def spot_check_draw(
     *,
     region: Region,
     quarter: str,
-    drawn_by,
+    drawn_by: User | None,
     share: Decimal | float | str = Decimal("0.5"),
     households_per_village: int = 0,
     exclude_previous: bool = False,
@@ -323,7 +329,7 @@ class RecheckResult:
     extra: list[tuple[int, int | None]]  # recomputed but not stored
 
 
-def spot_check_recheck(*, draw: SpotCheckDraw, user=None) -> RecheckResult:
+def spot_check_recheck(*, draw: SpotCheckDraw, user: User | None = None) -> RecheckResult:
     """Recompute the draw from its recorded settings and seed and compare with what is stored."""
     if user is not None:
         _require_reviewer_for(user, draw.region)
@@ -347,7 +353,9 @@ def spot_check_recheck(*, draw: SpotCheckDraw, user=None) -> RecheckResult:
     )
 
 
-def spot_check_void(*, draw: SpotCheckDraw, user, reason: str, ip_address: str | None = None):
+def spot_check_void(
+    *, draw: SpotCheckDraw, user: User, reason: str, ip_address: str | None = None
+) -> SpotCheckDraw:
     """Void a draw with a reason (logged in the security log), so the quarter may be drawn again."""
     _require_reviewer_for(user, draw.region)
     reason = (reason or "").strip()
@@ -377,7 +385,7 @@ def spot_check_void(*, draw: SpotCheckDraw, user, reason: str, ip_address: str |
 def inspection_record(
     *,
     item: SpotCheckItem,
-    inspector,
+    inspector: User,
     inspected_on: datetime.date,
     findings: str = "",
     no_problem: bool = False,
@@ -409,7 +417,7 @@ def inspection_record(
 
 
 # --- rectification ---------------------------------------------------------------------------
-def rectification_responsible_side(user, item: RectificationItem) -> bool:
+def rectification_responsible_side(user: User, item: RectificationItem) -> bool:
     """The responsible person, a coordinator of the responsible unit, or the staff of the
     village's township: those who do the work and submit an item for closing. Reviewers judge
     it; they may add evidence (from a follow-up visit) but do not submit."""
@@ -417,22 +425,22 @@ def rectification_responsible_side(user, item: RectificationItem) -> bool:
         return True
     if user.role == Role.COORDINATOR and item.responsible_unit_id == user.unit_id:
         return True
-    if user.role == Role.TOWNSHIP_STAFF and user.region_id:
-        return item.village.path.startswith(user.region.path)
+    if user.role == Role.TOWNSHIP_STAFF:
+        return scope_of(user).covers(item.village.path)
     return False
 
 
 def rectification_create(
     *,
-    created_by,
+    created_by: User,
     village: Village,
     problem: str,
     task: str,
     deadline: datetime.date,
     inspection: Inspection | None = None,
     household: Household | None = None,
-    responsible_unit=None,
-    responsible_person=None,
+    responsible_unit: Unit | None = None,
+    responsible_person: User | None = None,
 ) -> RectificationItem:
     """A line of the problem, task and responsibility lists, usually from an inspection."""
     if inspection is not None:
@@ -445,7 +453,7 @@ def rectification_create(
     ):
         raise Http404
     problem, task = (problem or "").strip(), (task or "").strip()
-    errors = {}
+    errors: dict[str, str] = {}
     if not problem:
         errors["problem"] = _("请填写问题。")
     if not task:
@@ -479,7 +487,7 @@ def rectification_create(
 ALLOWED_EVIDENCE = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "MPO": "jpg"}
 
 
-def _evidence_kind(upload) -> str:
+def _evidence_kind(upload: File[bytes]) -> str:
     """The file's real type by its content (not its name): an image or a PDF, or a clear error."""
     upload.seek(0)
     head = upload.read(5)
@@ -506,7 +514,7 @@ def _evidence_kind(upload) -> str:
 
 
 def rectification_evidence_add(
-    *, item: RectificationItem, user, upload, note: str = ""
+    *, item: RectificationItem, user: User, upload: File[bytes], note: str = ""
 ) -> RectificationEvidence:
     _ensure_item_visible(user, item)
     if not (rectification_responsible_side(user, item) or user.is_reviewer):
@@ -521,7 +529,9 @@ def rectification_evidence_add(
             code="evidence_too_large",
         )
     suffix = _evidence_kind(upload)
-    base = upload.name.rsplit(".", 1)[0] if "." in upload.name else upload.name
+    name = upload.name
+    assert name is not None  # an uploaded file always carries the name it was sent with
+    base = name.rsplit(".", 1)[0] if "." in name else name
     upload.name = f"{base[:80]}.{suffix}"
     with transaction.atomic():
         evidence = RectificationEvidence.objects.create(
@@ -533,14 +543,16 @@ def rectification_evidence_add(
     return evidence
 
 
-def _transition(item: RectificationItem, allowed_from: set[str], **changes) -> bool:
+def _transition(item: RectificationItem, allowed_from: set[str], **changes: Any) -> bool:
     """A conditional UPDATE: two people pressing the same button change the item once."""
     return bool(
         RectificationItem.objects.filter(pk=item.pk, status__in=allowed_from).update(**changes)
     )
 
 
-def rectification_submit(*, item: RectificationItem, user, note: str = "") -> RectificationItem:
+def rectification_submit(
+    *, item: RectificationItem, user: User, note: str = ""
+) -> RectificationItem:
     """The responsible side says the task is done and asks for closing (提交销号)."""
     _ensure_item_visible(user, item)
     if not rectification_responsible_side(user, item):
@@ -563,7 +575,7 @@ def rectification_submit(*, item: RectificationItem, user, note: str = "") -> Re
 
 
 def rectification_close(
-    *, item: RectificationItem, user, closed_on: datetime.date | None = None, note: str = ""
+    *, item: RectificationItem, user: User, closed_on: datetime.date | None = None, note: str = ""
 ) -> RectificationItem:
     """Close an item (销号): a reviewer, never the person responsible for it (the second person)."""
     _ensure_item_visible(user, item)
@@ -590,7 +602,7 @@ def rectification_close(
     return item
 
 
-def rectification_reopen(*, item: RectificationItem, user, reason: str) -> RectificationItem:
+def rectification_reopen(*, item: RectificationItem, user: User, reason: str) -> RectificationItem:
     """Send a submitted or closed item back for more work, with the reason."""
     _ensure_item_visible(user, item)
     if not user.is_reviewer:

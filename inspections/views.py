@@ -104,6 +104,7 @@ def _draw_context(draw: SpotCheckDraw, **extra) -> dict:
         group["households" if item.household_id else "villages"] += 1
         group["inspected"] += 1 if getattr(item, "inspection", None) else 0
     totals = dict(
+        # Every village of the draw's region (the draw itself was scoped): the share's denominator.
         Village.objects.filter(path__startswith=draw.region.path)
         .values("township_id")
         .annotate(n=Count("*"))

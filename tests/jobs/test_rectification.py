@@ -23,7 +23,8 @@ from inspections.services import (
     rectification_submit,
     spot_check_draw,
 )
-from tests.factories import UnitFactory, UserFactory
+from pairing.models import Pairing, PairingParticipant
+from tests.factories import PartyOrganisationFactory, UnitFactory, UserFactory
 from tests.jobs.conftest import make_item
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +190,22 @@ def test_responsible_choices_are_the_people_of_the_village(world, term_a):
     assert world.unit in units
     assert {world.staff_a, world.cadre_user, world.coordinator} <= set(users)
     assert world.staff_b not in users
+
+
+def test_participating_units_stay_when_another_participant_has_no_unit(world):
+    """A pairing's participants are read one by one: an organisation without a unit (a village
+    branch) does not hide the units of the other participants."""
+    pairing = Pairing.objects.get(village=world.village_a)
+    helping = UnitFactory(name="参与单位")
+    PairingParticipant.objects.create(
+        pairing=pairing, organisation=PartyOrganisationFactory(unit=helping)
+    )
+    PairingParticipant.objects.create(
+        pairing=pairing,
+        organisation=PartyOrganisationFactory(unit=None, village=world.village_b, kind="branch"),
+    )
+    units, _users = responsible_choices(world.village_a)
+    assert {world.unit, helping} <= set(units)
 
 
 def test_overdue_items_count_against_the_responsible_unit(world):
