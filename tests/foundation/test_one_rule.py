@@ -24,6 +24,8 @@ from accounts.models import Role
 from assessments import engine
 from assessments.models import Indicator, IndicatorOverride
 from assessments.periods import parse_period
+from assessments.selectors import lagging_results
+from assessments.services import period_evaluate
 from home.filters import HouseholdFilter
 from home.selectors import behind_pace, household_detail, households_decorate, village_detail
 from households.models import CreditStatus, HouseholdPairing, PairingRule, Visit
@@ -247,6 +249,20 @@ class TestRegionOverride:
         )
         mine = next(r for r in results if r.row.household_id == case["household"].pk)
         assert mine.threshold == Decimal("6") and not mine.met
+
+    def test_dashboard(self, case, override):
+        """The dashboard reads stored results: its lagging list shows the override's target."""
+        world = case["world"]
+        period_evaluate(period=parse_period("2026"), region=world.county, today=TODAY)
+        indicator = Indicator.objects.get(code="HH-VISIT-YEAR")
+        lagging = lagging_results(
+            user=world.reviewer,
+            period=parse_period("2026"),
+            indicator=indicator,
+            region=world.county,
+        )
+        mine = lagging.get(household=case["household"])
+        assert (mine.value, mine.threshold, mine.shortfall) == (3, 6, 3)
 
     def test_behind_pace_list(self, case, override):
         rows, pace = behind_pace(user=case["world"].reviewer, today=TODAY)
