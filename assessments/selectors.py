@@ -126,11 +126,6 @@ class Thresholds:
         return Case(*whens, default=Value(base), output_field=DecimalField())
 
 
-def threshold_for(code: str, path: str = "") -> Decimal | None:
-    """One indicator's threshold for one subject's region path (see Thresholds)."""
-    return Thresholds([code]).get(code, path)
-
-
 def path_prefixes(path: str) -> list[str]:
     """'51/5108/510821/' -> ['51/', '51/5108/', '51/5108/510821/']."""
     out, acc = [], ""

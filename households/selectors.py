@@ -5,17 +5,14 @@ number of queries whatever the page length (pinned in tests/pages)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cadres.models import Cadre
-from households.filters import VisitFilter
 from households.models import (
     CreditStatus,
     Household,
@@ -80,13 +77,6 @@ def household_search_results(*, user: User, q: str, limit: int = 20) -> list[Hou
 # --- visits ---------------------------------------------------------------------------------
 def visit_base(user: User) -> QuerySet[Visit]:
     return Visit.objects.visible_to(user).select_related("household", "village", "helper")
-
-
-def visit_list(
-    *, user: User, params: Mapping[str, str] | None, request: HttpRequest | None = None
-) -> tuple[VisitFilter, QuerySet[Visit]]:
-    filterset = VisitFilter(params or None, queryset=visit_base(user), request=request)
-    return filterset, filterset.qs.order_by("-visited_on", "-id")
 
 
 def visits_for_review(*, user: User) -> QuerySet[Visit]:
