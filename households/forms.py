@@ -18,6 +18,8 @@ from households.selectors import helpers_for_form, measures_for
 from households.services import photo_check
 
 MAX_PHOTOS = 6
+TOKEN_EXPIRED = _("页面已过期（提交标识缺失或无效），已更新页面，请核对内容后再提交一次。")
+TOKEN_RETRY = _("已为本页换用新的提交标识，请核对内容后再提交一次。")
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -74,7 +76,10 @@ class VisitForm(CoordinatesMixin, forms.Form):
     carry ?household=<id>), so it travels as a hidden field checked against the scope."""
 
     household = forms.IntegerField(widget=forms.HiddenInput)
-    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    submission_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": TOKEN_EXPIRED, "invalid": TOKEN_EXPIRED},
+    )
     helper = forms.ModelChoiceField(
         label=_("走访人"),
         queryset=None,
@@ -140,6 +145,23 @@ class VisitForm(CoordinatesMixin, forms.Form):
         if household is not None and not self.fields["measure"].queryset.exists():
             del self.fields["measure"]
 
+    def replace_refused_token(self) -> None:
+        """After a refused post: an error of the hidden submission token (missing, damaged, or
+        already used by someone else) is shown at the top of the form, where the user sees it
+        (a hidden field's error is shown nowhere), and the page gets a fresh token, so the next
+        submit can be saved instead of being refused the same way again. A post refused for
+        anything else keeps its token: nothing was saved under it."""
+        if "submission_token" not in self.errors:
+            return
+        messages = self.errors.pop("submission_token")
+        data = self.data.copy()
+        data["submission_token"] = str(uuid.uuid4())
+        self.data = data
+        for message in messages:
+            self.add_error(None, message)
+        if TOKEN_EXPIRED not in messages:
+            self.add_error(None, TOKEN_RETRY)
+
     def clean_household(self):
         value = self.cleaned_data["household"]
         if self.household_obj is None or value != self.household_obj.pk:
@@ -154,7 +176,7 @@ class VisitForm(CoordinatesMixin, forms.Form):
         messages = []
         for upload in photos:
             try:
-                photo_check(upload)
+                photo_check(upload, reencode=False)
             except ValidationError as exc:
                 messages.extend(exc.messages)
         if messages:

@@ -554,8 +554,15 @@ class Visit(models.Model):
         return self.credit_status == CreditStatus.CREDITED
 
 
+# The only extensions a stored photo may have: the visit service re-encodes every photo and
+# names it from its content (households/services.py photo_check), never from the uploader's name.
+PHOTO_SUFFIXES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
 def visit_photo_path(instance: "VisitPhoto", filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in PHOTO_SUFFIXES:
+        suffix = "jpg"
     return f"visits/{instance.visit.visited_on:%Y/%m}/{uuid.uuid4().hex}.{suffix}"
 
 

@@ -11,8 +11,10 @@ A visit counts toward the indicators only when it is credible (issue #3, "Credit
 from __future__ import annotations
 
 import datetime
+import io
 import math
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -20,13 +22,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.Image import Exif
 
 from cadres.models import Cadre
@@ -83,8 +86,46 @@ class CheckedPhoto:
     taken_at: datetime.datetime | None
 
 
-def photo_check(upload: File[bytes]) -> CheckedPhoto:
-    """An uploaded photo: an image, within the size limit, with its EXIF capture time if any."""
+# The stored format of each accepted format and the extension the product names it with: a
+# photo is re-encoded on upload, so what is stored is only the picture (no appended bytes, no
+# EXIF block with the location) under a name chosen from its content, never the uploader's.
+STORED_FORMATS: dict[str, tuple[str, str]] = {
+    "JPEG": ("JPEG", "jpg"),
+    "MPO": ("JPEG", "jpg"),
+    "HEIF": ("JPEG", "jpg"),
+    "PNG": ("PNG", "png"),
+    "WEBP": ("WEBP", "webp"),
+}
+
+
+def photo_reencode(image: Image.Image) -> tuple[bytes, str]:
+    """The picture of an opened image re-encoded by Pillow (EXIF orientation applied, EXIF and
+    any trailing bytes dropped), and the extension of the format it was written in."""
+    image_format, suffix = STORED_FORMATS.get(image.format or "", ("JPEG", "jpg"))
+    picture = ImageOps.exif_transpose(image)
+    if image_format == "JPEG" and picture.mode not in ("RGB", "L"):
+        picture = picture.convert("RGB")
+    elif image_format == "WEBP" and picture.mode not in ("RGB", "RGBA"):
+        picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
+    options: dict[str, Any] = {}
+    icc = image.info.get("icc_profile")
+    if icc:
+        options["icc_profile"] = icc
+    if image_format in ("JPEG", "WEBP"):
+        options["quality"] = 90
+    elif image_format == "PNG" and "transparency" in picture.info:
+        options["transparency"] = picture.info["transparency"]
+    # Nothing of the original's metadata (EXIF, XMP: the location) may be written back.
+    picture.info = {}
+    buffer = io.BytesIO()
+    picture.save(buffer, image_format, **options)
+    return buffer.getvalue(), suffix
+
+
+def photo_check(upload: File[bytes], *, reencode: bool = True) -> CheckedPhoto:
+    """An uploaded photo: an image, within the size limit, with its EXIF capture time if any
+    (read before re-encoding drops the EXIF block). With `reencode` the returned upload is the
+    re-encoded picture named from its content (`photo.jpg`, `.png`, `.webp`)."""
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
@@ -92,17 +133,32 @@ def photo_check(upload: File[bytes]) -> CheckedPhoto:
             % {"name": upload.name, "mb": limit // (1024 * 1024)},
             code="photo_too_large",
         )
+    stored: object = upload
     try:
         # verify() must come straight after open (PNG refuses it once getexif() has read the
-        # file), so the file is opened twice: once to verify, once to read the EXIF block.
+        # file), so the file is opened again to read the EXIF block and to re-encode.
         upload.seek(0)
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
+        with warnings.catch_warnings():
+            # Past Pillow's pixel limit it only warns (an error from twice the limit): both
+            # are refused, before anything is decoded.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                image_format = image.format
+                image.verify()
+        if image_format not in ALLOWED_IMAGE_FORMATS:
+            raise ValidationError(
+                _("文件“%(name)s”的格式（%(fmt)s）不受支持，只能上传 JPG、PNG 或 WEBP 照片。")
+                % {"name": upload.name, "fmt": image_format},
+                code="bad_image_format",
+            )
         upload.seek(0)
         with Image.open(upload) as image:
             exif = image.getexif()
-    except Image.DecompressionBombError as exc:
+            taken_at = _exif_taken_at(exif)
+            if reencode:
+                content, suffix = photo_reencode(image)
+                stored = ContentFile(content, name=f"photo.{suffix}")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValidationError(
             _("照片“%(name)s”的像素尺寸过大，请压缩后再上传。") % {"name": upload.name},
             code="photo_too_large",
@@ -115,13 +171,7 @@ def photo_check(upload: File[bytes]) -> CheckedPhoto:
         ) from exc
     finally:
         upload.seek(0)
-    if image_format not in ALLOWED_IMAGE_FORMATS:
-        raise ValidationError(
-            _("文件“%(name)s”的格式（%(fmt)s）不受支持，只能上传 JPG、PNG 或 WEBP 照片。")
-            % {"name": upload.name, "fmt": image_format},
-            code="bad_image_format",
-        )
-    return CheckedPhoto(upload=upload, taken_at=_exif_taken_at(exif))
+    return CheckedPhoto(upload=stored, taken_at=taken_at)
 
 
 def _exif_taken_at(exif: Exif) -> datetime.datetime | None:

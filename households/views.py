@@ -5,7 +5,6 @@ editing within the window, the reviewer's queue, and photos served only inside t
 from __future__ import annotations
 
 import io
-import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,7 +26,7 @@ from core.history import change_history
 from core.idcard import mask_id_number
 from core.permissions import can_edit_entry, edit_window_closes
 from households.forms import ReviewForm, VisitEditForm, VisitForm, add_service_errors
-from households.models import CreditStatus, Household, VisitPhoto
+from households.models import PHOTO_SUFFIXES, CreditStatus, Household, VisitPhoto
 from households.selectors import (
     household_base,
     household_search_results,
@@ -89,6 +88,8 @@ def visit_create_view(request):
                     )
                 target = reverse("households:detail", args=[visit.household_id])
                 return redirect(f"{target}#visit-{visit.pk}")
+        # Every refusal is on the page: a token error is moved to the top with a fresh token.
+        form.replace_refused_token()
     else:
         form = VisitForm(user=request.user, household=household)
     return render(
@@ -209,20 +210,35 @@ THUMB_SIZE = (360, 360)
 @login_required
 def photo_view(request, pk: int, size: str = "full"):
     """A visit photo, only inside the user's scope (uploads are never served publicly). The
-    thumbnail (360 px, EXIF orientation applied) is made once and kept beside the photo."""
+    thumbnail (360 px, EXIF orientation applied) is made once and kept beside the photo.
+    The type is the one of the stored content (photos are re-encoded and named from their
+    content, thumbnails are JPEG), never guessed from an uploader's name: a file with any other
+    name (an old upload the migration could not re-encode) is only offered as a download."""
     photo = get_object_or_404(VisitPhoto.objects.visible_to(request.user), pk=pk)
     name = photo.image.name
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if size == "thumb":
         thumb_name = f"thumbs/{name}.jpg"
         if not default_storage.exists(thumb_name):
             _make_thumbnail(photo, thumb_name)
-        name = thumb_name
+        name, suffix = thumb_name, "jpg"
     try:
         handle = default_storage.open(name, "rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
+    content_type = PHOTO_SUFFIXES.get(suffix)
+    if content_type is None:
+        response = FileResponse(
+            handle,
+            content_type="application/octet-stream",
+            as_attachment=True,
+            filename=f"photo-{photo.pk}.bin",
+        )
+    else:
+        response = FileResponse(
+            handle, content_type=content_type, filename=f"photo-{photo.pk}.{suffix}"
+        )
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=86400"
     return response
 
@@ -235,7 +251,7 @@ def _make_thumbnail(photo: VisitPhoto, thumb_name: str) -> None:
             image.thumbnail(THUMB_SIZE)
             buffer = io.BytesIO()
             image.convert("RGB").save(buffer, "JPEG", quality=80)
-    except (FileNotFoundError, OSError) as exc:
+    except (FileNotFoundError, OSError, Image.DecompressionBombError) as exc:
         raise Http404 from exc
     default_storage.save(thumb_name, ContentFile(buffer.getvalue()))
 

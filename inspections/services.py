@@ -494,12 +494,23 @@ def _evidence_kind(upload: File[bytes]) -> str:
     upload.seek(0)
     if head == b"%PDF-":
         return "pdf"
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                image_format = image.format
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # A small file that claims an enormous picture (a decompression bomb): refused next to
+        # the file field, as a visit photo is, instead of a server error.
+        raise ValidationError(
+            {"file": [_("图片“%(name)s”的像素尺寸过大，请压缩后再上传。") % {"name": upload.name}]},
+            code="evidence_too_large",
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         image_format = None
     finally:

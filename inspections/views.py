@@ -368,10 +368,29 @@ def evidence_download(request, pk: int):
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    # The type is the one of the content: the service names every file from its content
+    # (inspections/services.py _evidence_kind). Images are shown inline, a PDF (or any older
+    # file with another name) is only offered as a download.
     name = evidence.file.name.rsplit("/", 1)[-1]
-    return FileResponse(
-        handle, filename=name, as_attachment=not name.endswith((".jpg", ".png", ".webp"))
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    content_type = EVIDENCE_TYPES.get(suffix, "application/octet-stream")
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        filename=f"evidence-{evidence.pk}.{suffix if suffix in EVIDENCE_TYPES else 'bin'}",
+        as_attachment=suffix not in EVIDENCE_INLINE,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+EVIDENCE_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "pdf": "application/pdf",
+}
+EVIDENCE_INLINE = {"jpg", "png", "webp"}
 
 
 @login_required
