@@ -20,10 +20,17 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import charts, selectors
-from assessments.models import Indicator, IndicatorOverride, PeriodKind, UnitAssessment
+from assessments.models import (
+    EvaluationRun,
+    Indicator,
+    IndicatorOverride,
+    PeriodKind,
+    UnitAssessment,
+)
 from assessments.periods import period_containing
 from assessments.services import evaluation_start
 from assessments.tasks import evaluate_period
+from config.celery import enqueue
 from core.scope import Role, scope_of
 from pairing.models import Unit
 
@@ -294,9 +301,26 @@ def evaluate(request):
         messages.error(request, "；".join(exc.messages))
         return redirect(back)
 
-    transaction.on_commit(
-        lambda: evaluate_period.delay(run.period, region_code, run.pk)  # type: ignore[attr-defined]
-    )
+    queued: list[bool] = []
+
+    def queue() -> None:
+        # Without an atomic block around the view this runs at once, before the message below.
+        queued.append(enqueue(evaluate_period, run.period, region_code, run.pk))
+        if not queued[-1]:  # the broker is down: the run must not block the next click
+            EvaluationRun.objects.filter(pk=run.pk, status=EvaluationRun.Status.RUNNING).update(
+                status=EvaluationRun.Status.FAILED, error=_("后台任务无法启动（任务队列不可用）。")
+            )
+
+    transaction.on_commit(queue)
+    if queued and not queued[-1]:
+        messages.error(
+            request,
+            _(
+                "后台任务无法启动（任务队列暂时不可用），考核结果没有重新计算。请稍后再试；"
+                "如仍失败请联系系统管理员。"
+            ),
+        )
+        return redirect(back)
     messages.success(
         request,
         _("已开始计算 %(period)s 的考核结果，完成后刷新本页即可看到。") % {"period": run.period},

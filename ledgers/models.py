@@ -44,6 +44,11 @@ class ExportJob(models.Model):
     done_rows = models.PositiveIntegerField(_("已写行数"), default=0)
     file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True)
     error = models.TextField(_("错误"), blank=True)
+    # Written with every progress update: a running job without one for EXPORT_STALE_SECONDS
+    # has lost its worker (services.export_jobs_fail_stale, or a redelivered task takes it over).
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
+    # How many times a task has claimed the job; a worker whose claim was taken over stops.
+    attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)

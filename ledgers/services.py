@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -35,6 +36,24 @@ EXPORT_ROLES = {Role.REVIEWER, Role.TOWNSHIP_STAFF}
 # A background job writes its progress every this many rows (one UPDATE each).
 PROGRESS_EVERY = 2000
 IMPORT_ROLES = {Role.REVIEWER, Role.TOWNSHIP_STAFF}
+# A job claimed this many times (its worker lost each time) is failed instead of run again.
+EXPORT_MAX_ATTEMPTS = 3
+
+
+def export_stale_seconds() -> int:
+    """A running job without progress for this long has lost its worker (EXPORT_STALE_SECONDS,
+    default 120 s; a chunk of PROGRESS_EVERY rows takes about a second on the province's data)."""
+    return int(settings.EXPORT_STALE_SECONDS)
+
+
+def export_pending_seconds() -> int:
+    """A job still waiting for a worker after this long is failed (EXPORT_PENDING_SECONDS,
+    default 15 minutes)."""
+    return int(settings.EXPORT_PENDING_SECONDS)
+
+
+class _Superseded(Exception):
+    """The job was failed or taken over by another task while this one was writing it."""
 
 
 # --- who may do what ----------------------------------------------------------------------------
@@ -118,10 +137,8 @@ def export_job_create(
     mask_ids: bool,
     total_rows: int,
 ) -> ExportJob:
-    """Record a large export and queue it for a worker once the record is committed."""
-    # ledgers/tasks.py imports this module to run the export, so the task is looked up here.
-    from ledgers.tasks import run_export
-
+    """Record a large export and queue it for a worker once the record is committed. When the
+    broker cannot be reached the job is marked failed at once (the page says so)."""
     exporter = ledger_exporter(
         user=user, kind=kind, region=region, period=period, mask_ids=mask_ids
     )
@@ -133,18 +150,85 @@ def export_job_create(
         masked=exporter.mask_ids,
         total_rows=total_rows,
     )
-    transaction.on_commit(lambda: run_export.delay(job.pk))
+    job_id = job.pk
+    transaction.on_commit(lambda: export_job_queue(job_id=job_id))
     return job
+
+
+def export_job_queue(*, job_id: int) -> bool:
+    """Hand a pending job to the workers; False (and the job failed) if the broker is down."""
+    # ledgers/tasks.py imports this module to run the export, so the task is looked up here.
+    from config.celery import enqueue
+    from ledgers.tasks import run_export
+
+    if enqueue(run_export, job_id):
+        return True
+    ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
+        status=ExportJob.Status.FAILED,
+        error=_(
+            "后台任务无法启动（任务队列暂时不可用），台账没有生成。请稍后点击“重新导出”；"
+            "如仍失败请联系系统管理员。"
+        ),
+        finished_at=timezone.now(),
+    )
+    return False
+
+
+def export_job_retry(*, user: User, job_id: int) -> ExportJob:
+    """A new job with the same ledger, region, period and masking as a failed (or expired) one
+    of the same user; anyone else's job is 'not found'. Scope and masking are checked again."""
+    old = ExportJob.objects.select_related("region").filter(pk=job_id, user=user).first()
+    if old is None:
+        raise Http404
+    if old.status not in (ExportJob.Status.FAILED, ExportJob.Status.EXPIRED):
+        return old  # still running or done: nothing to retry
+    period = parse_period(old.period)
+    exporter = ledger_exporter(
+        user=user, kind=old.kind, region=old.region, period=period, mask_ids=old.masked
+    )
+    return export_job_create(
+        user=user,
+        kind=old.kind,
+        region=old.region,
+        period=period,
+        mask_ids=exporter.mask_ids,
+        total_rows=exporter.count(),
+    )
+
+
+def _claim(job_id: int, now: datetime.datetime) -> int | None:
+    """Take a pending job, or a running one whose worker stopped beating (a task redelivered
+    after its worker died). Returns this claim's attempt number, None if not claimable."""
+    stale_before = now - datetime.timedelta(seconds=export_stale_seconds())
+    lost = Q(status=ExportJob.Status.RUNNING) & (
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+    )
+    claimed = (
+        ExportJob.objects.filter(pk=job_id, attempts__lt=EXPORT_MAX_ATTEMPTS)
+        .filter(Q(status=ExportJob.Status.PENDING) | lost)
+        .update(
+            status=ExportJob.Status.RUNNING,
+            heartbeat_at=now,
+            done_rows=0,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return None
+    attempts: int = ExportJob.objects.values_list("attempts", flat=True).get(pk=job_id)
+    return attempts
 
 
 def export_job_run(*, job_id: int) -> ExportJob | None:
     """Fill one export job. Claimed with a conditional update, so a retried or duplicated task
-    does nothing; progress is written every chunk for the page's progress bar."""
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
-        status=ExportJob.Status.RUNNING
-    )
-    if not claimed:
+    does nothing while the job's worker is alive; a job whose worker died (no heartbeat for
+    EXPORT_STALE_SECONDS) is taken over and written again from the start. Progress and the
+    heartbeat are written every chunk; a worker whose claim was taken over stops."""
+    attempt = _claim(job_id, timezone.now())
+    if attempt is None:
+        export_jobs_fail_stale(job_id=job_id)  # lost too often: fail it rather than leave it
         return None
+    mine = ExportJob.objects.filter(pk=job_id, attempts=attempt, status=ExportJob.Status.RUNNING)
     job = ExportJob.objects.select_related("user", "region").get(pk=job_id)
     exporter = exporter_for(
         job.kind,
@@ -155,38 +239,105 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     )
 
     def progress(rows: int) -> None:
-        # Progress is for the page's bar only: a write that meets a lock is skipped, not fatal.
+        # A write that meets a lock is skipped, not fatal (the next chunk beats again).
         try:
-            ExportJob.objects.filter(pk=job_id).update(done_rows=rows)
+            beating = mine.update(done_rows=rows, heartbeat_at=timezone.now())
         except OperationalError:
             logger.warning("export %s: progress not saved (database locked)", job_id)
+            return
+        if not beating:
+            raise _Superseded
 
     try:
         with tempfile.TemporaryDirectory(prefix="ledger-") as folder:
             path = Path(folder) / "ledger.xlsx"
             with translation.override(settings.LANGUAGE_CODE):
                 rows = exporter.write(path, on_progress=progress, progress_every=PROGRESS_EVERY)
+            progress(rows)
             with path.open("rb") as handle:
                 job.file.save(exporter.filename, File(handle), save=False)
+    except _Superseded:
+        logger.warning("export job %s attempt %s was taken over; stopped", job_id, attempt)
+        return None
     except Exception:
         logger.exception("export job %s failed", job_id)
-        ExportJob.objects.filter(pk=job_id).update(
+        mine.update(
             status=ExportJob.Status.FAILED,
             error=_("生成台账时出错，请稍后重试；如仍失败请联系系统管理员。"),
             finished_at=timezone.now(),
         )
         return ExportJob.objects.get(pk=job_id)
     now = timezone.now()
-    job.status = ExportJob.Status.DONE
-    job.done_rows = rows
-    job.total_rows = rows
-    job.finished_at = now
-    job.expires_at = now + datetime.timedelta(days=settings.EXPORT_KEEP_DAYS)
-    job.save(
-        update_fields=["file", "status", "done_rows", "total_rows", "finished_at", "expires_at"]
+    expires = now + datetime.timedelta(days=settings.EXPORT_KEEP_DAYS)
+    finished = mine.update(
+        file=job.file.name,
+        status=ExportJob.Status.DONE,
+        done_rows=rows,
+        total_rows=rows,
+        heartbeat_at=now,
+        finished_at=now,
+        expires_at=expires,
     )
+    if not finished:  # failed or taken over while the file was being saved
+        job.file.delete(save=False)
+        return None
+    job.refresh_from_db()
     _log_export(exporter=exporter, rows=rows, job=job)
     return job
+
+
+def export_jobs_fail_stale(
+    *, now: datetime.datetime | None = None, job_id: int | None = None
+) -> int:
+    """Fail jobs that stopped making progress: running without a heartbeat for
+    EXPORT_STALE_SECONDS (their worker died), or still waiting for a worker after
+    EXPORT_PENDING_SECONDS. Run when the owner looks at a job and by the nightly purge."""
+    now = now or timezone.now()
+    jobs = ExportJob.objects.all() if job_id is None else ExportJob.objects.filter(pk=job_id)
+    stale_before = now - datetime.timedelta(seconds=export_stale_seconds())
+    waited_before = now - datetime.timedelta(seconds=export_pending_seconds())
+    lost = jobs.filter(status=ExportJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+    )
+    failed = lost.update(
+        status=ExportJob.Status.FAILED,
+        error=_(
+            "生成中断：处理该台账的后台进程已停止（超过 %(s)d 秒没有进展），文件没有生成。"
+            "请点击“重新导出”再试一次；如仍失败请联系系统管理员。"
+        )
+        % {"s": export_stale_seconds()},
+        finished_at=now,
+    )
+    failed += jobs.filter(status=ExportJob.Status.PENDING, created_at__lt=waited_before).update(
+        status=ExportJob.Status.FAILED,
+        error=_(
+            "后台任务排队超过 %(m)d 分钟仍未开始（后台服务可能没有运行），台账没有生成。"
+            "请点击“重新导出”再试一次；如仍失败请联系系统管理员。"
+        )
+        % {"m": export_pending_seconds() // 60},
+        finished_at=now,
+    )
+    return failed
+
+
+def export_job_for_owner(*, user: User, job_id: int) -> ExportJob:
+    """The job as its owner (or an administrator) polls it: a job that stopped making progress
+    is failed first, so the page never shows a dead job as still running."""
+    job = export_job_for_download(user=user, job_id=job_id)
+    # Judged on the row already read (the page is polled every 1.5 s); written only when stale,
+    # by the same conditional update the purge uses.
+    if _looks_stale(job, timezone.now()) and export_jobs_fail_stale(job_id=job.pk):
+        job.refresh_from_db()
+    return job
+
+
+def _looks_stale(job: ExportJob, now: datetime.datetime) -> bool:
+    if job.status == ExportJob.Status.RUNNING:
+        beat = job.heartbeat_at or job.created_at
+        return beat < now - datetime.timedelta(seconds=export_stale_seconds())
+    if job.status == ExportJob.Status.PENDING:
+        return job.created_at < now - datetime.timedelta(seconds=export_pending_seconds())
+    return False
 
 
 def export_job_for_download(*, user: User, job_id: int) -> ExportJob:
@@ -218,15 +369,7 @@ def ledger_files_purge(*, now: datetime.datetime | None = None) -> dict[str, int
         job.status = ExportJob.Status.EXPIRED
         job.save(update_fields=["file", "status"])
         expired += 1
-    stale_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 600)
-    stale = ExportJob.objects.filter(
-        status__in=[ExportJob.Status.PENDING, ExportJob.Status.RUNNING],
-        created_at__lt=stale_before,
-    ).update(
-        status=ExportJob.Status.FAILED,
-        error=_("生成超时，请重新导出。"),
-        finished_at=now,
-    )
+    stale = export_jobs_fail_stale(now=now)
     uploads = 0
     for roster in RosterImport.objects.filter(
         created_at__lt=now - datetime.timedelta(days=1)

@@ -8,8 +8,14 @@ from ledgers import services
 
 # A locked database ("database table is locked" on SQLite, a lock timeout elsewhere) before the
 # job is claimed is transient: retry. The claim is a conditional update, so a retry is harmless.
+# Acknowledged only when done (acks_late), and given back to the queue when its worker process
+# dies (reject_on_worker_lost; a worker killed outright leaves it unacknowledged, and Redis hands
+# it out again after CELERY_BROKER_VISIBILITY_TIMEOUT): the redelivered task takes the job over
+# if its heartbeat has stopped, otherwise it does nothing.
 @shared_task(
     name="ledgers.tasks.run_export",
+    acks_late=True,
+    reject_on_worker_lost=True,
     autoretry_for=(OperationalError,),
     retry_backoff=1,
     retry_backoff_max=10,
@@ -23,6 +29,6 @@ def run_export(job_id: int) -> str:
 
 @shared_task(name="ledgers.tasks.purge_expired_exports")
 def purge_expired_exports() -> dict:
-    """Delete ledgers past EXPORT_KEEP_DAYS, fail jobs a dead worker left running, and delete
-    uploaded rosters older than a day. Scheduled by the beat schedule."""
+    """Delete ledgers past EXPORT_KEEP_DAYS, fail jobs that stopped making progress (a dead
+    worker's), and delete uploaded rosters older than a day. Scheduled by the beat schedule."""
     return services.ledger_files_purge()

@@ -70,6 +70,7 @@ def export(request):
             mask_ids=exporter.mask_ids,
             total_rows=rows,
         )
+        # The job was queued on commit (at once here); a broker that is down has failed it.
         return redirect("ledgers:job", job_id=job.pk)
     return render(
         request,
@@ -84,23 +85,44 @@ def export(request):
     )
 
 
-@login_required
-@require_GET
-def job(request, job_id: int):
-    job = services.export_job_for_download(user=request.user, job_id=job_id)
+def _job_page(request, job: ExportJob, status: int = 200):
     running = job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING)
-    return render(request, "ledgers/job.html", {"job": job, "running": running})
+    can_retry = job.user_id == request.user.id and job.status in (
+        ExportJob.Status.FAILED,
+        ExportJob.Status.EXPIRED,
+    )
+    return render(
+        request,
+        "ledgers/job.html",
+        {"job": job, "running": running, "can_retry": can_retry},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def job(request, job_id: int):
+    """A background job's page; POST (重新导出, the owner only) makes a new job with the same
+    ledger, region, period and masking."""
+    if request.method == "POST":
+        _require_export(request.user)
+        new = services.export_job_retry(user=request.user, job_id=job_id)
+        return redirect("ledgers:job", job_id=new.pk)
+    job = services.export_job_for_owner(user=request.user, job_id=job_id)
+    return _job_page(request, job)
 
 
 @login_required
 @require_GET
 def job_status(request, job_id: int):
-    """Polled by static/js/ledgers.js to move the progress bar."""
-    job = services.export_job_for_download(user=request.user, job_id=job_id)
+    """Polled by static/js/ledgers.js to move the progress bar (and to learn that the job's
+    worker has stopped: the page then reloads and shows why, with a retry button)."""
+    job = services.export_job_for_owner(user=request.user, job_id=job_id)
     return JsonResponse(
         {
             "status": job.status,
             "status_label": job.get_status_display(),
+            "error": job.error,
             "progress": job.progress,
             "done_rows": job.done_rows,
             "total_rows": job.total_rows,
@@ -116,7 +138,7 @@ def job_status(request, job_id: int):
 def job_download(request, job_id: int):
     job = services.export_job_for_download(user=request.user, job_id=job_id)
     if job.status == ExportJob.Status.EXPIRED:
-        return render(request, "ledgers/job.html", {"job": job, "running": False}, status=410)
+        return _job_page(request, job, status=410)
     if job.status != ExportJob.Status.DONE or not job.file:
         return redirect("ledgers:job", job_id=job.pk)
     services.export_download_log(job=job, request=request)
