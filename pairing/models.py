@@ -533,6 +533,13 @@ class Meeting(EntryBase):
         return self.title
 
 
+class PartyDayQuerySet(VillageScopedQuerySet):
+    """A Party day belongs to a village branch and names no unit: a coordinator sees those of
+    the villages their unit is paired with (scope_village_field), not by a unit column."""
+
+    scope_unit_field = None
+
+
 class PartyDay(EntryBase):
     """A fixed Party day (固定党日) of a village branch: the first Friday of each month (003)."""
 
@@ -547,7 +554,7 @@ class PartyDay(EntryBase):
     attendance = models.PositiveIntegerField(_("参加党员人数"), default=0)
     content = models.TextField(_("内容"), blank=True)
 
-    objects = VillageScopedQuerySet.as_manager()
+    objects = PartyDayQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("固定党日")

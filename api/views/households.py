@@ -13,13 +13,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api import filters
 from api.base import ApiViewMixin, ScopedReadOnlyViewSet, saving
 from api.exceptions import Conflict, from_django_validation_error
+from api.parsers import SafeJSONParser
 from api.permissions import EntersWork, IsReviewer
 from api.serializers import households as s
 from cadres.models import Cadre
@@ -118,7 +119,7 @@ class VisitViewSet(
     model = Visit
     serializer_class = s.VisitSerializer
     filterset_class = filters.ApiVisitFilter
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [SafeJSONParser, MultiPartParser]
     permission_classes = [IsAuthenticated, EntersWork]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     ordering_fields = ["visited_on", "created_at", "id"]

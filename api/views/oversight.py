@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from api import filters
 from api.base import ScopedReadOnlyViewSet, saving
+from api.parsers import SafeJSONParser
 from api.serializers import oversight as s
 from assessments.models import Indicator, IndicatorResult
 from inspections import services as inspection_services
@@ -105,7 +106,7 @@ class RectificationViewSet(ScopedReadOnlyViewSet):
     filterset_class = filters.RectificationFilter
     ordering_fields = ["deadline", "status", "id"]
     ordering = ["deadline", "id"]
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [SafeJSONParser, MultiPartParser]
     schema_tag = _("督查整改")
     summaries = {
         "list": _("整改事项列表"),
