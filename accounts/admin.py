@@ -105,11 +105,26 @@ class UserAdmin(BaseUserAdmin):
 class SecurityEventAdmin(admin.ModelAdmin):
     """Read-only: the security log cannot be altered or deleted through the product."""
 
-    list_display = ("created_at", "kind", "username", "ip_address", "region_code", "rows")
+    list_display = (
+        "created_at",
+        "kind",
+        "username",
+        "ip_address",
+        "region_code",
+        "rows",
+        "folded_count",
+    )
     list_filter = ("kind", "created_at")
     search_fields = ("username", "ip_address", "region_code")
-    list_select_related = ("user",)
+    list_select_related = ("user", "tally")
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("本小时次数"))
+    def folded_count(self, obj):
+        # Folded events (refused out-of-scope objects, expired tokens): one row per user and
+        # hour, the count in accounts.SecurityEventTally.
+        tally = getattr(obj, "tally", None)  # a missing one raises an AttributeError subclass
+        return tally.count if tally is not None else ""
 
     def has_view_permission(self, request, obj=None):
         return _is_admin(request)

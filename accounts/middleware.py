@@ -1,5 +1,14 @@
-"""Request-wide security duties: remember the request for the security log's model signals, and
-send a user who must change their password to the page that does it before anything else."""
+"""Request-wide security duties: remember the request for the security log's model signals,
+send a user who must change their password to the page that does it before anything else, and
+log refused out-of-scope objects.
+
+Out of scope is a 404 everywhere (`get_object_or_404` on `visible_to(user)` in pages, the
+API's scoped querysets), and nothing tells it from "no such id" without a second query; so
+every 404 an authenticated user gets on an object URL (a URL with an id or a code in it:
+`<pk>`, `<…_pk>`, `<…_id>`, `<code>`) is counted in the security log, folded per user and hour
+(`security_event_fold`): a probe shows up as one row with a count, without flooding the log.
+The response is inspected rather than the exception because the API turns Http404 into its
+JSON answer inside the view; DRF puts the token's user on the request, so API probes count too."""
 
 from __future__ import annotations
 
@@ -12,7 +21,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from accounts.services import current_request
+from accounts.models import SecurityEvent
+from accounts.services import current_request, security_event_fold
 
 
 def password_change_due(user) -> bool:
@@ -28,6 +38,11 @@ def password_change_due(user) -> bool:
     return False
 
 
+def object_url_kwarg(name: str) -> bool:
+    """A URL keyword that names one object (what a 404 there means: out of scope or absent)."""
+    return name in ("pk", "code") or name.endswith(("_pk", "_id"))
+
+
 class AccountSecurityMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -36,9 +51,29 @@ class AccountSecurityMiddleware:
         token = current_request.set(request)
         try:
             blocked = self._password_gate(request)
-            return blocked if blocked is not None else self.get_response(request)
+            if blocked is not None:
+                return blocked
+            response = self.get_response(request)
+            if response.status_code == 404:
+                self._record_refused_object(request)
+            return response
         finally:
             current_request.reset(token)
+
+    @staticmethod
+    def _record_refused_object(request) -> None:
+        user = getattr(request, "user", None)
+        match = getattr(request, "resolver_match", None)
+        if not getattr(user, "is_authenticated", False) or match is None:
+            return
+        if not any(object_url_kwarg(name) for name in match.kwargs):
+            return
+        security_event_fold(
+            kind=SecurityEvent.Kind.OUT_OF_SCOPE,
+            request=request,
+            user=user,
+            detail={"path": request.path[:300], "method": request.method, "view": match.view_name},
+        )
 
     @staticmethod
     def _password_gate(request):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.scope import Role, scope_of
 
-__all__ = ["ROLE_GROUPS", "Role", "SecurityEvent", "User"]
+__all__ = ["ROLE_GROUPS", "Role", "SecurityEvent", "SecurityEventTally", "User"]
 
 # Each role is also a Django group (least privilege in the admin and for model permissions);
 # `User.role` stays the source and the group follows it on every save (accounts/signals.py).
@@ -153,6 +153,8 @@ class SecurityEvent(models.Model):
         THRESHOLD_CHANGE = "threshold_change", _("指标阈值变更")
         DRAW_VOIDED = "draw_voided", _("抽查作废")
         TOKEN = "token", _("接口令牌签发或吊销")
+        TOKEN_EXPIRED = "token_expired", _("使用过期的接口令牌（按小时汇总）")
+        OUT_OF_SCOPE = "out_of_scope", _("越权或不存在的对象被拒（按小时汇总）")
 
     kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
     user = models.ForeignKey(
@@ -188,3 +190,31 @@ class SecurityEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied(_("安全日志不可删除，只能由保存期满清理命令清理。"))
+
+
+class SecurityEventTally(models.Model):
+    """How often a folded event happened: a probe (refused out-of-scope objects, an expired
+    token retried by a program) is one SecurityEvent per user, kind and hour, written at its
+    first occurrence, and this row counts the occurrences. The count lives here, not on the
+    event, because security-log rows are never updated (on PostgreSQL a trigger refuses it)."""
+
+    event = models.OneToOneField(
+        SecurityEvent, verbose_name=_("安全日志"), on_delete=models.CASCADE, related_name="tally"
+    )
+    kind = models.CharField(_("事件"), max_length=20, choices=SecurityEvent.Kind.choices)
+    username = models.CharField(_("用户名"), max_length=150)
+    hour = models.DateTimeField(_("小时"))
+    count = models.PositiveIntegerField(_("次数"), default=1)
+    last_at = models.DateTimeField(_("最近一次"))
+
+    class Meta:
+        verbose_name = _("安全日志汇总")
+        verbose_name_plural = _("安全日志汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "username", "hour"], name="security_tally_once_per_hour"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username} {self.hour:%Y-%m-%d %H}时 ×{self.count}"

@@ -13,12 +13,13 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ROLE_GROUPS, Role, SecurityEvent, User
+from accounts.models import ROLE_GROUPS, Role, SecurityEvent, SecurityEventTally, User
 
 # The request being served, so model signals (user, role, threshold changes) know who acted and
 # from where. Set by accounts.middleware.AccountSecurityMiddleware for the request's duration.
@@ -90,6 +91,42 @@ def security_event_record(
         rows=rows,
         detail=detail or {},
     )
+
+
+def security_event_fold(
+    *,
+    kind: str,
+    user: User,
+    request: HttpRequest | None = None,
+    detail: dict[str, Any] | None = None,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Log an event that may repeat many times (a probe of out-of-scope objects, a program
+    retrying an expired token) as one security-log row per user, kind and hour: the first
+    occurrence writes the row (with its detail), later ones add one to its tally with a
+    conditional UPDATE (`count = count + 1`), so concurrent requests never lose a count and
+    the security-log row itself is never updated. Returns the count so far this hour."""
+    now = now or timezone.now()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    username = user.get_username()[:150]
+    tally = SecurityEventTally.objects.filter(kind=kind, username=username, hour=hour)
+    if tally.update(count=F("count") + 1, last_at=now):
+        return tally.values_list("count", flat=True).first() or 1
+    try:
+        with transaction.atomic():
+            event = security_event_record(
+                kind=kind,
+                request=request,
+                user=user,
+                detail={**(detail or {}), "folded": "hour", "hour": hour.isoformat()},
+            )
+            SecurityEventTally.objects.create(
+                event=event, kind=kind, username=username, hour=hour, count=1, last_at=now
+            )
+        return 1
+    except IntegrityError:  # another request wrote this hour's row first
+        tally.update(count=F("count") + 1, last_at=now)
+        return tally.values_list("count", flat=True).first() or 1
 
 
 # --- roles as groups ---------------------------------------------------------------------------

@@ -13,13 +13,17 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from api.authentication import ApiTokenAuthentication
 from api.exceptions import Conflict, PayloadTooLarge, from_django_validation_error
+from api.filters import INTEGER
+from api.parsers import SafeJSONParser
 from api.permissions import EntersWork
 
 # A visit may carry at most this many photos in one request (the size of each is checked by
@@ -133,19 +137,65 @@ class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class ApiPagination(PageNumberPagination):
+    """`page` (from 1; a page past the end is a 404) and `page_size` (1 to 200, default 50). A
+    page size that is no integer or out of range is a 400, as the schema says, rather than
+    silently the default."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not INTEGER.match(raw) or not 1 <= int(raw) <= self.max_page_size:
+            raise serializers.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("每页条数应为 1 至 %(max)d 的整数。") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return int(raw)
+
+    last_page_strings = ()  # `page` is an integer, as the schema says
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not INTEGER.match(raw) or int(raw) < 1:
+            raise serializers.ValidationError(
+                {self.page_query_param: [_("页码应为从 1 起的整数。")]}
+            )
+        return int(raw)  # a page past the end is a 404 (NotFound from paginate_queryset)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+        return parameters
 
 
 class ApiViewMixin:
     """Base of every viewset. `model` names the model; `get_queryset` starts from its scope."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
     # JSON only, whatever the Accept header: the browsable documentation is /api/v1/docs/, and
     # DRF's HTML forms would list every household in scope in a <select>.
     renderer_classes = [JSONRenderer]
+    # DRF's parsers, with JSON nesting bounded (api/parsers.py): never a RecursionError.
+    parser_classes = [SafeJSONParser, FormParser, MultiPartParser]
     pagination_class = ApiPagination
     schema = ApiAutoSchema()
     # Ids are numbers: anything else in the id's place is an unknown address (JSON 404).

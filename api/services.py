@@ -1,15 +1,33 @@
 """API tokens: an administrator issues one per user (a county's registry program runs under
 its own account, with that account's role and region) and can revoke it. Every issue and
-revocation is written to the security log (SecurityEvent kind "token")."""
+revocation is written to the security log (SecurityEvent kind "token"). A token works for
+API_TOKEN_LIFETIME_DAYS (90) days from its issue; then it is refused and must be issued anew."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import SecurityEvent, User
 from accounts.services import security_event_record
+
+
+def token_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(days=max(1, int(settings.API_TOKEN_LIFETIME_DAYS)))
+
+
+def token_expires_at(token: Token) -> datetime.datetime:
+    """When the token stops working: its issue time plus API_TOKEN_LIFETIME_DAYS."""
+    return token.created + token_lifetime()
+
+
+def token_is_expired(token: Token, now: datetime.datetime | None = None) -> bool:
+    return (now or timezone.now()) >= token_expires_at(token)
 
 
 def token_issue(
@@ -29,6 +47,7 @@ def token_issue(
                 "token_user": user.get_username(),
                 "replaced": replaced,
                 "via": via,
+                "expires_at": token_expires_at(token).isoformat(),
             },
         )
     return token

@@ -197,6 +197,10 @@ STATIONED_FIELD_DAYS_TARGET = env_int("STATIONED_FIELD_DAYS_TARGET", 20)
 # Exports larger than this many rows run as a background job instead of in the request.
 EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 5000)
 EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
+# A running export without a progress heartbeat for this long has lost its worker; a job still
+# waiting for a worker after EXPORT_PENDING_SECONDS is failed (ledgers/services.py).
+EXPORT_STALE_SECONDS = env_int("EXPORT_STALE_SECONDS", 120)
+EXPORT_PENDING_SECONDS = env_int("EXPORT_PENDING_SECONDS", 900)
 # Household rosters uploaded from Excel: larger files or more rows are refused (split them).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
@@ -204,6 +208,11 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
 ESCALATE_TOWNSHIP_AFTER_DAYS = env_int("ESCALATE_TOWNSHIP_AFTER_DAYS", 3)
 ESCALATE_COUNTY_AFTER_DAYS = env_int("ESCALATE_COUNTY_AFTER_DAYS", 10)
 SECURITY_LOG_KEEP_DAYS = env_int("SECURITY_LOG_KEEP_DAYS", 180)
+# API tokens stop working this many days after they are issued (api/authentication.py).
+API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 90)
+# API request limits (DRF rate strings: "<n>/sec|min|hour|day"; empty turns a limit off).
+API_THROTTLE_USER_RATE = env_str("API_THROTTLE_USER_RATE", "1200/min")
+API_THROTTLE_ANON_RATE = env_str("API_THROTTLE_ANON_RATE", "120/min")
 
 # --- Celery ----------------------------------------------------------------------------------
 # With no broker configured, tasks run in-process (eager) so a laptop needs no Redis.
@@ -220,6 +229,30 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1800)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 2100)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task taken by a worker and not acknowledged (acks_late) goes back to the queue after this
+# many seconds on Redis (a worker killed with -9 never acknowledges): longer than the longest
+# task (CELERY_TASK_TIME_LIMIT), or a long export would be handed to a second worker meanwhile.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env_int(
+    "CELERY_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300
+)
+# An unreachable broker must not hold a page for long: connecting gives up after 2 s and
+# publishing is retried twice within about a second (config.celery.enqueue then reports it).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 1,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- E-mail ----------------------------------------------------------------------------------
@@ -242,7 +275,13 @@ REMINDER_EMAIL_ENABLED = env_bool("REMINDER_EMAIL_ENABLED", bool(env_str("EMAIL_
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ApiTokenAuthentication",
+    ],
+    # Requests per token user and per anonymous address (api/throttling.py reads the rates
+    # below at each request; the default cache counts).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.ApiUserRateThrottle",
+        "api.throttling.ApiAnonRateThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [

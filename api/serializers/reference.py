@@ -9,6 +9,7 @@ from rest_framework import serializers
 from api.base import StrictSerializer
 from api.serializers.fields import ScopedPrimaryKeyRelatedField
 from cadres.models import Cadre, WorkTeam, WorkTeamMember
+from core.idcard import mask_phone
 from pairing.models import Pairing, PartyOrganisation, Unit
 from villages.models import Region, Village, VillageIncome
 
@@ -193,6 +194,10 @@ class PairingSerializer(serializers.ModelSerializer):
 
 
 class CadreSerializer(serializers.ModelSerializer):
+    # Masked (139****5678) for roles that may not see full numbers, as households' phones.
+    phone = serializers.SerializerMethodField(
+        help_text=_("手机号；无权查看完整号码的角色只看到脱敏号码（如 139****5678）。")
+    )
     unit_name = serializers.CharField(
         source="unit.name", read_only=True, allow_null=True, default=None
     )
@@ -217,6 +222,14 @@ class CadreSerializer(serializers.ModelSerializer):
             "home_region",
             "home_region_name",
         ]
+
+    def get_phone(self, obj) -> str:
+        if not obj.phone:
+            return ""
+        request = self.context.get("request")
+        if request is not None and getattr(request.user, "can_view_full_id", False):
+            return obj.phone
+        return mask_phone(obj.phone)
 
 
 class WorkTeamMemberSerializer(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -152,10 +153,11 @@ def test_only_administrators_read_the_log_in_the_admin(world, client):
 
 def test_purge_keeps_180_days_and_never_less(world, settings):
     now = timezone.now()
-    old = SecurityEvent.objects.create(kind=Kind.LOGIN, username="old")
-    young = SecurityEvent.objects.create(kind=Kind.LOGIN, username="young")
-    SecurityEvent.objects.filter(pk=old.pk).update(created_at=now - datetime.timedelta(days=181))
-    SecurityEvent.objects.filter(pk=young.pk).update(created_at=now - datetime.timedelta(days=179))
+    # Written in the past (not updated afterwards: on PostgreSQL a trigger refuses any UPDATE).
+    with time_machine.travel(now - datetime.timedelta(days=181), tick=False):
+        old = SecurityEvent.objects.create(kind=Kind.LOGIN, username="old")
+    with time_machine.travel(now - datetime.timedelta(days=179), tick=False):
+        young = SecurityEvent.objects.create(kind=Kind.LOGIN, username="young")
     call_command("purge_security_log")
     assert not SecurityEvent.objects.filter(pk=old.pk).exists()
     assert SecurityEvent.objects.filter(pk=young.pk).exists()

@@ -3,12 +3,15 @@
     python manage.py issue_api_token registry_bot          # prints the new token
     python manage.py issue_api_token registry_bot --revoke
 
-A new token replaces the old one at once. Both are written to the security log."""
+A new token replaces the old one at once. Both are written to the security log. The key is
+the only line on standard output (so `KEY=$(manage.py issue_api_token …)` works); when it
+expires (API_TOKEN_LIFETIME_DAYS after now) is written to standard error."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from accounts.models import User
-from api.services import token_issue, token_revoke
+from api.services import token_expires_at, token_issue, token_lifetime, token_revoke
 
 
 class Command(BaseCommand):
@@ -30,3 +33,6 @@ class Command(BaseCommand):
             raise CommandError(f"用户已停用，不能签发令牌：{username}")
         token = token_issue(user=user, via="manage.py")
         self.stdout.write(token.key)
+        expires = timezone.localtime(token_expires_at(token))
+        days = token_lifetime().days
+        self.stderr.write(f"令牌有效期至 {expires:%Y-%m-%d %H:%M}（{days} 天）。")
