@@ -166,13 +166,15 @@ def _data_shipped_by_migrations(request):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` (backup and restore with pg_dump) need PostgreSQL: on another
-    database they are deselected, not skipped; dev.py runs them in its PostgreSQL pass."""
+    """Tests marked `postgres` (backup and restore with pg_dump, the log's trigger) need
+    PostgreSQL, tests marked `sqlite` (a worker process opening a copy of the SQLite database)
+    need SQLite: on the other database they are deselected, not skipped; dev.py runs each in
+    its own pass."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        return
-    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    on_postgresql = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    wrong = "sqlite" if on_postgresql else "postgres"
+    kept = [item for item in items if item.get_closest_marker(wrong) is None]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
