@@ -72,6 +72,7 @@ from __future__ import annotations
 import datetime
 import gc
 import logging
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -428,7 +429,7 @@ class Context:
 
 
 # --- metrics: one class per metric of the catalogue --------------------------------------------
-class Metric:
+class Metric(ABC):
     """One metric of the indicator catalogue: `rows` computes every subject's value for a period
     with a fixed number of set-based queries; `records` lists the records behind one stored
     result, within a user's scope. Both build their querysets and conditions from the same
@@ -437,8 +438,9 @@ class Metric:
 
     name: ClassVar[str] = ""
 
+    @abstractmethod
     def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
-        raise NotImplementedError
+        """Every subject's value for the period."""
 
     def records(self, *, user: User, result: IndicatorResult) -> Records:
         return Records(_("依据"), [], [], _("该计算口径没有可列出的明细记录。"))
@@ -803,8 +805,9 @@ class UnitActivities(Metric):
     def title(self) -> str:
         return _("会议与调研")
 
+    @abstractmethod
     def activities(self) -> QuerySet:
-        raise NotImplementedError
+        """The activities of this kind (meetings of a kind, night schools, study trips)."""
 
     def counted_activities(self, start: datetime.date, end: datetime.date) -> QuerySet:
         return self.activities().filter(_dated(self.date_field, start, end), unit__isnull=False)
@@ -827,11 +830,13 @@ class UnitActivities(Metric):
             .order_by(self.date_field, "id")
         )
 
+    @abstractmethod
     def headers(self) -> list[str]:
-        raise NotImplementedError
+        """The record table's column titles (before the "counted" column)."""
 
+    @abstractmethod
     def cells(self, activity: Any) -> list[Any]:
-        raise NotImplementedError
+        """One activity's cells, in the order of `headers`."""
 
     def records(self, *, user: User, result: IndicatorResult) -> Records:
         activities = self.result_activities(user=user, result=result)
