@@ -16,6 +16,7 @@ def navigation(request):
         ("households:visit_create", _("记录走访"), user.can_enter_work),
         ("households:review_list", _("走访审核"), user.is_reviewer),
         ("pairing:activities", _("活动台账"), True),
+        ("structure", _("基础信息"), True),
         ("assessments:dashboard", _("考核看板"), user.is_reviewer),
         ("inspections:draw_list", _("督查抽查"), user.is_reviewer),
         ("inspections:rectification_list", _("整改事项"), True),

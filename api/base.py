@@ -14,6 +14,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -324,3 +325,39 @@ class EntryViewSet(
         instance = self.get_object()
         saving(lambda: self.services["delete"](user=request.user, **{self.instance_kw: instance}))
         return Response(status=204)
+
+
+class EndSerializer(StrictSerializer):
+    day = serializers.DateField(help_text=gettext_lazy("结束日期。"))
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text=gettext_lazy("原因。")
+    )
+
+
+class KeptViewSet(EntryViewSet):
+    """A kept structure record (a unit, an organisation, a pairing, a cadre, a term …): writes
+    through the same services as the pages, which enforce the keeper's role (core.keepers, 403)
+    and scope (404). `services` may also name "end" (`POST …/{id}/end/` with a day, for records
+    that others refer to) and "delete" (DELETE, refused with 400 while records refer to it)."""
+
+    permission_classes = [IsAuthenticated]
+    end_takes_reason = False
+
+    def destroy(self, request, *args, **kwargs):
+        if "delete" not in self.services:
+            raise MethodNotAllowed(request.method)
+        return super().destroy(request, *args, **kwargs)
+
+    def end_record(self, request, pk=None):
+        if "end" not in self.services:
+            raise MethodNotAllowed(request.method)
+        instance = self.get_object()
+        serializer = EndSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not self.end_takes_reason:
+            data.pop("reason", None)
+        obj = saving(
+            lambda: self.services["end"](user=request.user, **{self.instance_kw: instance}, **data)
+        )
+        return Response(self.get_serializer(self.reread(obj)).data)

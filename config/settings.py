@@ -304,6 +304,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # drf-spectacular's own hook first, then the OpenAPI links (api/schema_links.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema_links.postprocess_schema_links",
+    ],
     # Several models have a `kind` with different choices: one schema name each (api app).
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "pairing.models.UnitKind",

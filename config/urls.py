@@ -14,6 +14,7 @@ admin.site.index_title = "系统管理"
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("structure/", home_views.structure, name="structure"),
     # The home app's household and village pages share these namespaces with the apps' own
     # pages (the apps sit below assessments, the home pages above it).
     path(

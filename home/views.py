@@ -16,6 +16,7 @@ from assessments.selectors import Thresholds
 from core.entry_views import PAGE_SIZE, query_without_page
 from core.history import change_history
 from core.idcard import mask_id_number, mask_phone
+from core.kept_views import KEPT_PAGES
 from core.permissions import can_edit_entry
 from core.scope import Role
 from home.filters import week_start
@@ -158,3 +159,20 @@ def village_detail_view(request, pk: int):
     return render(
         request, "villages/village_detail.html", {"p": village_detail(user=request.user, pk=pk)}
     )
+
+
+@login_required
+def structure(request):
+    """基础信息维护: every kind of kept record the user can read, grouped, with 新增 where the
+    user's role keeps it (core.keepers). The apps register their pages (core.kept_views)."""
+    groups: dict[str, list[dict]] = {}
+    for pages in KEPT_PAGES.values():
+        groups.setdefault(str(pages.group), []).append(
+            {
+                "label": pages.label,
+                "url": pages.list_url(),
+                "create_url": pages.url("create") if pages.creates(request.user) else None,
+                "intro": pages.intro,
+            }
+        )
+    return render(request, "structure.html", {"groups": groups})

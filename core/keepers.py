@@ -1,0 +1,108 @@
+"""Who keeps which structure record (DOMAIN.md, "who uses it"): the one place that says which
+roles may create, change and end each kind of record. Pages, Excel imports and the API all ask
+here (through the services); scope (core/scope.py) then decides *which* records of that kind.
+
+- county Party-work department (reviewers): units and their Party organisations, organisation
+  pairings with their participants, plans and projects, stationed cadres and first secretaries
+  with their terms, work teams, yearly grades, working funds, the region tree and villages,
+  indicator thresholds for their subtree;
+- township staff: households and members, household–helper pairings, the three-person liaison,
+  reserve cadres, dispatched talents, one-household-one-plan and its measures;
+- a helping unit's coordinator: the unit's helpers, pairings of its helpers with households in
+  the villages the unit is paired with, the unit's projects and Party members' donations;
+- a stationed cadre: their own profile.
+
+Administrators keep everything. Everyone else reads (within scope) or gets 404."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.scope import Role
+
+REVIEWER = frozenset({Role.REVIEWER})
+TOWNSHIP = frozenset({Role.TOWNSHIP_STAFF, Role.REVIEWER})
+UNIT = frozenset({Role.COORDINATOR, Role.REVIEWER})
+HOUSEHOLD_PAIRING = frozenset({Role.TOWNSHIP_STAFF, Role.COORDINATOR, Role.REVIEWER})
+
+KEEPERS: dict[str, frozenset[str]] = {
+    # the county Party-work department
+    "region": REVIEWER,
+    "village": REVIEWER,
+    "unit": REVIEWER,
+    "party_organisation": REVIEWER,
+    "pairing": REVIEWER,  # organisation pairings, their participants and yearly plans
+    "cadre": REVIEWER,  # stationed cadres, first secretaries, leaders, talents' records
+    "term": REVIEWER,
+    "work_team": REVIEWER,
+    "yearly_grade": REVIEWER,
+    "working_fund": REVIEWER,
+    "threshold": REVIEWER,
+    # township staff (reviewers may correct)
+    "household": TOWNSHIP,
+    "member": TOWNSHIP,
+    "income": TOWNSHIP,
+    "liaison": TOWNSHIP,
+    "reserve_cadre": TOWNSHIP,
+    "talent": TOWNSHIP,
+    "plan": TOWNSHIP,
+    "measure": TOWNSHIP,
+    # township staff and the unit whose helper it is
+    "household_pairing": HOUSEHOLD_PAIRING,
+    # a helping unit's coordinator (reviewers may correct)
+    "helper": UNIT,  # the unit's helpers (Party members and cadres)
+    "project": UNIT,
+    "donation": UNIT,
+}
+
+KIND_LABELS = {
+    "region": gettext_lazy("行政区划"),
+    "village": gettext_lazy("村"),
+    "unit": gettext_lazy("帮扶单位"),
+    "party_organisation": gettext_lazy("党组织"),
+    "pairing": gettext_lazy("组织结对"),
+    "cadre": gettext_lazy("干部"),
+    "term": gettext_lazy("任期"),
+    "work_team": gettext_lazy("驻村工作队"),
+    "yearly_grade": gettext_lazy("年度考核等次"),
+    "working_fund": gettext_lazy("工作经费"),
+    "threshold": gettext_lazy("考核指标阈值"),
+    "household": gettext_lazy("贫困户"),
+    "member": gettext_lazy("家庭成员"),
+    "income": gettext_lazy("收入"),
+    "liaison": gettext_lazy("三人联络组"),
+    "reserve_cadre": gettext_lazy("后备干部"),
+    "talent": gettext_lazy("下派人才"),
+    "plan": gettext_lazy("一户一策"),
+    "measure": gettext_lazy("帮扶措施"),
+    "household_pairing": gettext_lazy("结对帮扶关系"),
+    "helper": gettext_lazy("帮扶责任人"),
+    "project": gettext_lazy("帮扶项目"),
+    "donation": gettext_lazy("党员捐助"),
+}
+
+
+def may_keep(user, kind: str) -> bool:
+    """Whether the user's role keeps records of this kind (scope decides which ones)."""
+    if kind not in KEEPERS:
+        raise KeyError(kind)
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)):
+        return False
+    if user.is_superuser or user.role == Role.ADMIN:
+        return True
+    return user.role in KEEPERS[kind]
+
+
+def require_keeper(user, kind: str) -> None:
+    """Refuse (403, in Chinese) a write by a role that does not keep this kind of record."""
+    if not may_keep(user, kind):
+        raise PermissionDenied(
+            _("您的角色不能维护%(kind)s。") % {"kind": KIND_LABELS.get(kind, kind)}
+        )
+
+
+def kinds_kept_by(user) -> list[str]:
+    """The kinds of record the user keeps (for the navigation)."""
+    return [kind for kind in KEEPERS if may_keep(user, kind)]
