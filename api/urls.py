@@ -1,6 +1,8 @@
 """/api/v1/: one route per resource (see the served schema at /api/v1/schema/ and the
 documentation at /api/v1/docs/). Anything else under /api/v1/ is a JSON 404."""
 
+import importlib
+
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
@@ -39,6 +41,15 @@ router.register("spot-check-items", oversight.SpotCheckItemViewSet, basename="sp
 router.register("rectifications", oversight.RectificationViewSet, basename="rectification")
 router.register("notifications", oversight.NotificationViewSet, basename="notification")
 router.register("export-jobs", oversight.ExportJobViewSet, basename="export-job")
+
+# The kept structure records' endpoints (writes through the owners' services): each module
+# lists ROUTES = [(prefix, viewset, basename)]; a prefix registered above is replaced.
+KEPT_MODULES = ["kept_villages", "kept_pairing", "kept_cadres", "kept_households", "kept_rules"]
+for module_name in KEPT_MODULES:
+    module = importlib.import_module(f"api.views.{module_name}")
+    for prefix, viewset, basename in module.ROUTES:
+        router.registry[:] = [entry for entry in router.registry if entry[0] != prefix]
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("schema/", ApiSchemaView.as_view(), name="schema"),
