@@ -74,6 +74,7 @@ from pairing.models import (
 from villages.models import Region, RegionLevel, Village, VillageIncome
 
 DEMO_PASSWORD = "Demo-2026-pw"
+DEMO_CADRE_HOUSEHOLDS = 4  # households the demo cadre (a first secretary) helps in person
 
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛郝龚邵万钱严覃武"
@@ -914,8 +915,24 @@ class DemoBuilder:
         mid = datetime.date(self.year, 7, 1)
         cursor_by_unit: dict[int, int] = {}
         self.pairing_helper: dict[int, int] = {}
+        # The demo cadre (the first secretary of the first township's first village) is also
+        # the helper of a few households of their village, so their working day has visits.
+        demo_village = next(v for v in self.villages if v.township_id == self.townships[0].id)
+        secretary = self.secretary_by_village[demo_village.id]
+        secretary_households = 0
         for hh_id, village_id, *_ in self.households:
             roll = self.rng.random()
+            if village_id == demo_village.id and secretary_households < DEMO_CADRE_HOUSEHOLDS:
+                secretary_households += 1
+                pairings.append(
+                    HouseholdPairing(
+                        household_id=hh_id,
+                        helper=secretary,
+                        unit=self.village_unit[village_id],
+                        start_date=start,
+                    )
+                )
+                continue
             if roll < 0.02:
                 continue  # not paired: HH-PAIRED has someone to find
             unit = self.village_unit[village_id]

@@ -76,3 +76,15 @@ def test_seed_demo_id_numbers_pass_the_check_digit():
     call_command("seed_demo", scale="small", seed=9, today=datetime.date(2026, 6, 1))
     for number in Household.objects.values_list("head_id_number", flat=True)[:200]:
         assert validate_id_number(number) == number
+
+
+def test_demo_cadre_has_households_visits_and_a_work_team():
+    """The README's walk-through as the demo cadre needs households of their own to visit and a
+    team to belong to (issue: the demo cadre had no paired household)."""
+    call_command("seed_demo", scale="small", seed=7, today=datetime.date(2026, 11, 20))
+    cadre = User.objects.get(username="cadre").cadre
+    today = datetime.date(2026, 11, 20)
+    in_force = HouseholdPairing.objects.filter(helper=cadre).in_force(today)
+    assert in_force.count() >= 3
+    assert Visit.objects.filter(helper=cadre).counted().exists()
+    assert cadre.team_memberships.filter(team__end_date__gte=today).exists()
