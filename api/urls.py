@@ -44,7 +44,14 @@ router.register("export-jobs", oversight.ExportJobViewSet, basename="export-job"
 
 # The kept structure records' endpoints (writes through the owners' services): each module
 # lists ROUTES = [(prefix, viewset, basename)]; a prefix registered above is replaced.
-KEPT_MODULES = ["kept_villages", "kept_pairing", "kept_cadres", "kept_households", "kept_rules"]
+KEPT_MODULES = [
+    "kept_villages",
+    "kept_pairing",
+    "kept_cadres",
+    "kept_households",
+    "kept_rules",
+    "kept_monitoring",
+]
 for module_name in KEPT_MODULES:
     module = importlib.import_module(f"api.views.{module_name}")
     for prefix, viewset, basename in module.ROUTES:

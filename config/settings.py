@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pairing",
     "cadres",
     "households",
+    "monitoring",
     "inspections",
     "assessments",
     "notifications",

@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("pairing/", include("pairing.urls")),
     path("cadres/", include("cadres.urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("assessments/", include("assessments.urls")),
     path("inspections/", include("inspections.urls")),
     path("notifications/", include("notifications.urls")),

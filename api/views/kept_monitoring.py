@@ -1,0 +1,3 @@
+"""Endpoints of kept records (see api/urls.py KEPT_MODULES)."""
+
+ROUTES: list = []
