@@ -1,5 +1,6 @@
 """Writes of the assessments app: running an evaluation, storing its results and roll-ups, and
-grading units under the bundled rule (三捆绑, 001).
+grading units under the bundled rule (三捆绑, 001), and a region's own thresholds
+(`threshold_set`, `threshold_record`, `threshold_update`, `threshold_clear`, kept by reviewers).
 
 `evaluation_start` + `evaluation_execute` are what the management command, the Celery task and
 the dashboard's "re-evaluate" button call; `period_evaluate` does the work, reads and writes, in
@@ -9,6 +10,7 @@ mixture.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gc
 import time
@@ -16,20 +18,25 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from auditlog.context import auditlog_value, set_actor
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Model, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.services import current_request
 from assessments import engine
 from assessments.models import (
+    Comparison,
     EvaluationRun,
     Indicator,
+    IndicatorOverride,
     IndicatorResult,
     PeriodKind,
     ResultRollup,
@@ -38,6 +45,7 @@ from assessments.models import (
 )
 from assessments.periods import Period, PeriodError, parse_period
 from cadres.models import Grade, Term, WorkTeamMember, YearlyGrade
+from core.kept import kept_ensure_visible, kept_require, kept_save
 from households.models import CreditStatus, Household, HouseholdPairing, Visit, VisitKind
 from pairing.models import Pairing, PairingParticipant
 from villages.models import Region, RegionLevel
@@ -813,3 +821,209 @@ def unit_assessments_grade(*, year: int, today: datetime.date | None = None) -> 
     UnitAssessment.objects.filter(year=year).delete()
     UnitAssessment.objects.bulk_create(assessments, batch_size=1000)
     return len(assessments)
+
+
+# --- a region's own thresholds (指标阈值（本地）) -------------------------------------------------
+# Kept by the county Party-work department for its subtree (core/keepers.py kind "threshold").
+# `Thresholds` (assessments/selectors.py) is the one reader: the deepest override on a subject's
+# path wins. Every change lands in the security log (accounts/signals.py writes a
+# THRESHOLD_CHANGE row for each save and delete of an override: who, region, indicator,
+# old → new) and in the override's change history (auditlog, assessments/apps.py). Stored
+# results keep the threshold they were judged by; the dashboards follow at the next evaluation
+# (nightly, or the dashboard's button), the live pages (pace, reminders) at once.
+THRESHOLD_FIELDS = {"threshold", "note"}
+THRESHOLD_MAX = Decimal(10) ** 12  # the column holds 14 digits, two of them decimals
+# Units counted in whole numbers (visits, people, days, meetings; a blank unit is a count too).
+WHOLE_UNITS = {"次", "人", "天", "个", "户", "名", ""}
+# The days a period can have, for thresholds counted in days.
+PERIOD_DAYS: dict[str, int] = {
+    PeriodKind.WEEK: 7,
+    PeriodKind.MONTH: 31,
+    PeriodKind.QUARTER: 92,
+    PeriodKind.YEAR: 366,
+    PeriodKind.SNAPSHOT: 366,
+}
+
+
+def threshold_problems(indicator: Indicator, value: Decimal | int | str | None) -> list[str]:
+    """What is wrong with `value` as the indicator's threshold, in Chinese (empty: fine). The
+    rules follow the indicator's comparison and unit: no negative figure, a whole number for a
+    count, at most 100 for a percentage, at most the period's days for days, and never
+    "at least 0" (everyone would meet it: that is no requirement at all)."""
+    if value is None or value == "":
+        return [_("请填写达标值。")]
+    if not isinstance(value, Decimal):
+        try:
+            value = Decimal(str(value))
+        except ArithmeticError:
+            return [_("达标值应为数字。")]
+    if not value.is_finite():
+        return [_("达标值应为数字。")]
+    problems = []
+    unit = indicator.unit_label.strip()
+    if value < 0:
+        problems.append(_("达标值不能为负数。"))
+    elif value == 0 and indicator.comparison == Comparison.GTE:
+        problems.append(_("“不少于 0”等于没有要求（所有对象都达标），达标值应大于 0。"))
+    if value >= THRESHOLD_MAX:
+        problems.append(_("达标值过大。"))
+    if value != value.quantize(Decimal("0.01")):
+        problems.append(_("达标值最多保留两位小数。"))
+    if unit == "%" and value > 100:
+        problems.append(_("百分比不能超过 100。"))
+    if unit in WHOLE_UNITS and value != value.to_integral_value():
+        problems.append(
+            _("该指标按整数计（%(unit)s），达标值应为整数。") % {"unit": unit or _("个数")}
+        )
+    days = PERIOD_DAYS.get(indicator.period_kind)
+    if unit == "天" and days is not None and value > days:
+        problems.append(
+            _("一个%(period)s最多 %(days)d 天，达标值不能超过 %(days)d。")
+            % {"period": indicator.get_period_kind_display(), "days": days}
+        )
+    return problems
+
+
+@contextlib.contextmanager
+def _acting(user: User) -> Iterator[None]:
+    """Name `user` as the one who acts in the security log and the change history, also when
+    the service runs outside a request (an import job, a shell) or behind a token the history's
+    middleware did not see (the API authenticates after the middleware)."""
+    with contextlib.ExitStack() as stack:
+        if current_request.get() is None:
+            request = HttpRequest()
+            request.user = user
+            stack.callback(current_request.reset, current_request.set(request))
+        # auditlog's set_actor replaces the request's context and never puts it back: keep a
+        # token of our own to restore it (or its absence), with the request's address.
+        context = auditlog_value.get(None) or {}
+        stack.callback(auditlog_value.reset, auditlog_value.set(context))
+        stack.enter_context(
+            set_actor(
+                user,
+                remote_addr=context.get("remote_addr"),
+                remote_port=context.get("remote_port"),
+            )
+        )
+        yield
+
+
+def _threshold_scope(user: User, region: Region) -> None:
+    """The keeper's role (403), then the region inside the user's scope (404)."""
+    kept_require(user, "threshold")
+    kept_ensure_visible(Region, user, region)
+
+
+def threshold_set(
+    *,
+    user: User,
+    indicator: Indicator,
+    region: Region,
+    threshold: Decimal | None,
+    note: str = "",
+) -> IndicatorOverride:
+    """Set the region's own threshold for the indicator (it applies to the region and everything
+    under it unless a deeper region sets its own): the override is created, or changed if the
+    region already has one. Nothing is written (nor logged) when nothing changes."""
+    _threshold_scope(user, region)
+    with transaction.atomic():
+        override = (
+            IndicatorOverride.objects.select_for_update()
+            .filter(indicator=indicator, region=region)
+            .first()
+        )
+        if override is None:
+            override = IndicatorOverride(indicator=indicator, region=region)
+        return _threshold_save(user, override, {"threshold": threshold, "note": note or ""})
+
+
+def threshold_record(
+    *,
+    user: User,
+    indicator: Indicator,
+    region: Region,
+    threshold: Decimal | None,
+    note: str = "",
+) -> IndicatorOverride:
+    """A new override (the API's create): refused, naming the existing one, when the region
+    already has its own threshold for the indicator (change that one instead)."""
+    _threshold_scope(user, region)
+    existing = IndicatorOverride.objects.filter(indicator=indicator, region=region).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "region": [
+                    _("%(region)s已设置“%(indicator)s”的阈值（%(value)s），请修改该设置。")
+                    % {
+                        "region": region.name,
+                        "indicator": indicator.name,
+                        "value": threshold_text(existing.threshold),
+                    }
+                ]
+            }
+        )
+    return threshold_set(
+        user=user, indicator=indicator, region=region, threshold=threshold, note=note
+    )
+
+
+def threshold_update(
+    *, user: User, override: IndicatorOverride, **changes: Any
+) -> IndicatorOverride:
+    """Change an override's threshold or note (its indicator and region stay: clear it and set
+    another instead)."""
+    _threshold_scope(user, override.region)
+    unknown = set(changes) - THRESHOLD_FIELDS
+    if unknown:
+        raise ValidationError({name: [_("该字段不能修改。")] for name in sorted(unknown)})
+    with transaction.atomic():
+        current = _threshold_current(override)
+        values = {"threshold": current.threshold, "note": current.note, **changes}
+        return _threshold_save(user, current, values)
+
+
+def threshold_clear(*, user: User, override: IndicatorOverride) -> None:
+    """Remove a region's own threshold: the region then follows the next region up that has
+    one, or the catalogue's figure."""
+    _threshold_scope(user, override.region)
+    with _acting(user), transaction.atomic():
+        # The row as it is now, so the log records the value that is cleared.
+        _threshold_current(override).delete()
+
+
+def _threshold_current(override: IndicatorOverride) -> IndicatorOverride:
+    """The override as stored now (locked until the transaction ends); 404 once it is gone."""
+    current = (
+        IndicatorOverride.objects.select_for_update()
+        .select_related("indicator", "region")
+        .filter(pk=override.pk)
+        .first()
+    )
+    if current is None:
+        raise Http404
+    return current
+
+
+def _threshold_save(
+    user: User, override: IndicatorOverride, values: dict[str, Any]
+) -> IndicatorOverride:
+    threshold = values["threshold"]
+    problems = threshold_problems(override.indicator, threshold)
+    if problems:
+        raise ValidationError({"threshold": problems})
+    threshold = Decimal(threshold).quantize(Decimal("0.01"))
+    note = (values.get("note") or "").strip()
+    if override.pk is not None and override.threshold == threshold and override.note == note:
+        return override
+    override.threshold, override.note = threshold, note
+    with _acting(user):
+        return kept_save(
+            override,
+            unique_error=("region", _("该区划已设置该指标的阈值，请刷新后修改。")),
+        )
+
+
+def threshold_text(value: Decimal) -> str:
+    """3.00 -> "3", 2.50 -> "2.5"."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -12,4 +12,11 @@ urlpatterns = [
     path("results/<int:pk>/", views.result_detail, name="result"),
     path("evaluate/", views.evaluate, name="evaluate"),
     path("charts.css", views.chart_css, name="chart_css"),
+    path("thresholds/", views.thresholds, name="thresholds"),
+    path("thresholds/<str:code>/", views.threshold_detail, name="threshold"),
+    path(
+        "thresholds/<str:code>/clear/<int:pk>/",
+        views.threshold_clear_view,
+        name="threshold_clear",
+    ),
 ]

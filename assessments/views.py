@@ -1,25 +1,34 @@
 """Pages of the Party-work department: the dashboard, an indicator's drill-down down to the
 lagging subjects, the unit ranking, a unit's yearly assessment, a result with the records
-behind it, and the button that re-evaluates a period. Thin: parse, call a selector or a
+behind it, the button that re-evaluates a period, and the thresholds in force in a region
+(with the regions' own settings the department keeps). Thin: parse, call a selector or a
 service, render."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
+from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import charts, selectors
+from assessments.forms import ThresholdForm
 from assessments.models import (
     EvaluationRun,
     Indicator,
@@ -28,11 +37,19 @@ from assessments.models import (
     UnitAssessment,
 )
 from assessments.periods import period_containing
-from assessments.services import evaluation_start
+from assessments.services import (
+    evaluation_start,
+    threshold_clear,
+    threshold_set,
+    threshold_text,
+)
 from assessments.tasks import evaluate_period
 from config.celery import enqueue
+from core.forms import add_service_errors
+from core.keepers import may_keep
 from core.scope import Role, scope_of
 from pairing.models import Unit
+from villages.models import Region, RegionLevel
 
 PAGE_SIZE = 50
 
@@ -333,3 +350,336 @@ def evaluate(request):
 def chart_css(request):
     """The charts' stylesheet (see charts.py): served from this host, as CSP requires."""
     return HttpResponse(charts.chart_stylesheet(), content_type="text/css; charset=utf-8")
+
+
+# --- a region's own thresholds (指标阈值) ---------------------------------------------------------
+# Everyone with a scope reads which threshold is in force in their regions and where it comes
+# from; the county Party-work department (core/keepers.py kind "threshold") sets and clears a
+# region's own thresholds through assessments.services. Not a KeptPages: the page is the
+# catalogue seen from one region of the tree, not a list of records.
+@dataclass
+class InForce:
+    """The threshold an indicator has in one region, and where it comes from."""
+
+    indicator: Indicator
+    value: Decimal
+    active: bool
+    source: Region | None = None  # the region whose override applies; None: the catalogue
+    here: bool = False  # the override is the region's own
+    below: int = 0  # regions under this one (in scope) that set their own
+    url: str = ""
+
+    @property
+    def value_text(self) -> str:
+        return threshold_text(self.value)
+
+
+def _threshold_reader(user) -> None:
+    if scope_of(user).nothing:
+        raise PermissionDenied(_("您没有管辖范围，不能查看考核指标阈值。"))
+
+
+def _threshold_region(request) -> Region:
+    """The region the page shows: ?region= if inside the user's scope (404 otherwise), else the
+    user's own region, else the first region of their scope (a cadre's or a coordinator's
+    township or village)."""
+    user = request.user
+    visible = scope_of(user).regions().exclude(level=RegionLevel.GROUP)
+    code = request.GET.get("region")
+    region = None
+    if code:
+        region = visible.filter(code=code).first()
+        if region is None:
+            raise Http404(_("区划不存在或不在您的管辖范围内。"))
+        return region
+    if user.region_id and not scope_of(user).everything:
+        region = visible.filter(pk=user.region_id).first()
+    if region is None:
+        region = visible.order_by("path").first()
+    if region is None:
+        raise Http404(_("您的管辖范围内还没有区划。"))
+    return region
+
+
+def _threshold_place(user, region: Region) -> dict:
+    """The region's visible ancestors (root first, itself last) and the regions right under it,
+    to move about the tree (two queries)."""
+    codes = [c for c in region.path.split("/") if c]
+    visible = scope_of(user).regions()
+    rows = {r.code: r for r in visible.filter(code__in=codes)}
+    children = list(visible.filter(parent=region).exclude(level=RegionLevel.GROUP).order_by("code"))
+    return {"crumbs": [rows[c] for c in codes if c in rows], "children": children}
+
+
+def _in_force(user, region: Region, indicators: list[Indicator]) -> list[InForce]:
+    """Each indicator's threshold in the region (Thresholds, the one resolver) with the region
+    it comes from, and how many regions below set their own (three queries)."""
+    thresholds = selectors.Thresholds([i.code for i in indicators])
+    prefixes = selectors.path_prefixes(region.path)
+    sources: dict[int, str] = {}
+    for indicator in indicators:
+        overrides = thresholds.overrides.get(indicator.code, {})
+        deepest = [p for p in prefixes if p in overrides]
+        if deepest:
+            sources[indicator.pk] = deepest[-1]
+    by_path = {r.path: r for r in Region.objects.filter(path__in=set(sources.values()))}
+    below = dict(
+        IndicatorOverride.objects.filter(
+            indicator__in=indicators,
+            region__path__startswith=region.path,
+            region__in=scope_of(user).regions().values("pk"),
+        )
+        .exclude(region=region)
+        .order_by()
+        .values("indicator_id")
+        .annotate(n=Count("pk"))
+        .values_list("indicator_id", "n")
+    )
+    rows = []
+    for indicator in indicators:
+        source = by_path.get(sources.get(indicator.pk, ""))
+        rows.append(
+            InForce(
+                indicator=indicator,
+                value=thresholds.resolve(indicator.code, region.path),
+                active=indicator.active,
+                source=source,
+                here=source is not None and source.pk == region.pk,
+                below=below.get(indicator.pk, 0),
+            )
+        )
+    return rows
+
+
+def _recalculation(user, region: Region, kind: str) -> dict:
+    """What the page says about when the figures follow, and the dashboard's button to
+    recalculate the indicator's current period now (reviewers only, as on the dashboard)."""
+    kind = PeriodKind.YEAR if kind == PeriodKind.SNAPSHOT else kind
+    period = period_containing(kind, timezone.localdate())
+    return {"recalc_period": period, "recalc_region": region, "may_recalc": user.is_reviewer}
+
+
+@login_required
+@require_GET
+def thresholds(request):
+    """The catalogue seen from one region: every indicator's threshold in force there, where it
+    comes from (the catalogue, the region itself, or a region above), and how many regions
+    below set their own."""
+    user = request.user
+    _threshold_reader(user)
+    region = _threshold_region(request)
+    indicators = list(Indicator.objects.order_by("code"))
+    rows = _in_force(user, region, indicators)
+    query = "?" + urlencode({"region": region.code})
+    for row in rows:
+        row.url = reverse("assessments:threshold", args=[row.indicator.code]) + query
+    context = {
+        "region": region,
+        "rows": rows,
+        "keeps": may_keep(user, "threshold"),
+        **_threshold_place(user, region),
+        **_recalculation(user, region, PeriodKind.YEAR),
+    }
+    return render(request, "assessments/thresholds.html", context)
+
+
+@login_required
+def threshold_detail(request, code: str):
+    """One indicator from one region: the threshold in force and its source, the regions'
+    own settings that apply here or below, the form to set one (the keeper), the history."""
+    user = request.user
+    _threshold_reader(user)
+    region = _threshold_region(request)
+    indicator = get_object_or_404(Indicator, code=code)
+    keeps = may_keep(user, "threshold")
+    place = _threshold_place(user, region)
+    choices = Region.objects.filter(pk__in=[region.pk, *(c.pk for c in place["children"])])
+    choices = choices.order_by("path")
+    back = reverse("assessments:threshold", args=[code]) + "?" + urlencode({"region": region.code})
+    form = None
+    if request.method == "POST":
+        if not keeps:
+            raise PermissionDenied(_("您的角色不能维护考核指标阈值。"))
+        form = ThresholdForm(request.POST, user=user, indicator=indicator, regions=choices)
+        if form.is_valid():
+            data = form.service_kwargs()
+            try:
+                override = threshold_set(user=user, indicator=indicator, **data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(region)s的“%(indicator)s”阈值已设为 %(value)s%(unit)s。走访进度、"
+                        "提醒等即时采用；考核看板的结果在下一次计算后更新。"
+                    )
+                    % {
+                        "region": override.region.name,
+                        "indicator": indicator.name,
+                        "value": threshold_text(override.threshold),
+                        "unit": indicator.unit_label,
+                    },
+                )
+                return redirect(back)
+    elif request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    in_force = _in_force(user, region, [indicator])[0]
+    visible_ids = scope_of(user).regions().values("pk")
+    prefixes = selectors.path_prefixes(region.path)
+    settings_here = list(
+        IndicatorOverride.objects.filter(indicator=indicator)
+        .filter(
+            Q(region__path__in=prefixes)
+            | Q(region__path__startswith=region.path, region__in=visible_ids)
+        )
+        .select_related("region")
+        .order_by("region__path")
+    )
+    clearable = set(
+        scope_of(user)
+        .regions()
+        .filter(pk__in=[o.region_id for o in settings_here])
+        .values_list("pk", flat=True)
+    )
+    if form is None and keeps:
+        own = next((o for o in settings_here if o.region_id == region.pk), None)
+        form = ThresholdForm(
+            user=user,
+            indicator=indicator,
+            regions=choices,
+            initial={
+                "region": region.pk,
+                "threshold": threshold_text(in_force.value),
+                "note": own.note if own else "",
+            },
+        )
+    for override in settings_here:
+        override.value_text = threshold_text(override.threshold)
+        override.applies = region.path.startswith(override.region.path)
+        override.in_force_here = (
+            in_force.source is not None and override.region_id == in_force.source.pk
+        )
+        override.clear_url = (
+            reverse("assessments:threshold_clear", args=[code, override.pk])
+            + "?"
+            + urlencode({"region": region.code})
+            if keeps and override.region_id in clearable
+            else ""
+        )
+    context = {
+        "region": region,
+        "indicator": indicator,
+        "in_force": in_force,
+        "catalogue_text": threshold_text(indicator.threshold),
+        "settings": settings_here,
+        "form": form,
+        "keeps": keeps,
+        "history": _threshold_history(user, indicator),
+        "list_url": reverse("assessments:thresholds") + "?" + urlencode({"region": region.code}),
+        **place,
+        **_recalculation(user, region, indicator.period_kind),
+    }
+    return render(request, "assessments/threshold.html", context)
+
+
+@login_required
+@require_POST
+def threshold_clear_view(request, code: str, pk: int):
+    """Remove a region's own threshold (the keeper; the region inside their scope)."""
+    user = request.user
+    _threshold_reader(user)
+    region = _threshold_region(request)
+    override = get_object_or_404(
+        IndicatorOverride.objects.select_related("indicator", "region"),
+        pk=pk,
+        indicator__code=code,
+        region__in=scope_of(user).regions().values("pk"),
+    )
+    threshold_clear(user=user, override=override)
+    messages.success(
+        request,
+        _(
+            "已清除%(region)s对“%(indicator)s”的阈值设置，改按上级设置或指标目录执行；"
+            "考核看板的结果在下一次计算后更新。"
+        )
+        % {"region": override.region.name, "indicator": override.indicator.name},
+    )
+    return redirect(
+        reverse("assessments:threshold", args=[code]) + "?" + urlencode({"region": region.code})
+    )
+
+
+@dataclass
+class ThresholdChange:
+    action: str
+    actor: str
+    at: object
+    region: str
+    old: str
+    new: str
+    note: tuple[str, str] | None
+
+
+HISTORY_LIMIT = 50
+HISTORY_ACTIONS = {0: gettext_lazy("设置"), 1: gettext_lazy("修改"), 2: gettext_lazy("清除")}
+
+
+def _threshold_history(user, indicator: Indicator) -> list[ThresholdChange]:
+    """Who set, changed or cleared the indicator's thresholds of regions in the user's scope,
+    when, old → new; newest first (three queries, whatever the number of entries). Each entry
+    carries the override's fields (assessments/apps.py), so a cleared one still names its
+    region."""
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(IndicatorOverride),
+        serialized_data__fields__indicator=indicator.pk,
+    )
+    region_ids = {
+        pk
+        for pk in entries.order_by()
+        .values_list("serialized_data__fields__region", flat=True)
+        .distinct()
+        if isinstance(pk, int)
+    }
+    names = dict(scope_of(user).regions().filter(pk__in=region_ids).values_list("pk", "name"))
+    if not names:
+        return []
+    lines = []
+    for entry in (
+        entries.filter(serialized_data__fields__region__in=list(names))
+        .select_related("actor")
+        .order_by("-timestamp", "-pk")[:HISTORY_LIMIT]
+    ):
+        changes = entry.changes if isinstance(entry.changes, dict) else {}
+        old, new = (list(changes.get("threshold") or []) + [None, None])[:2]
+        note = changes.get("note")
+        notes = (
+            (_history_text(note[0]), _history_text(note[1]))
+            if isinstance(note, list) and len(note) == 2
+            else None
+        )
+        lines.append(
+            ThresholdChange(
+                action=str(HISTORY_ACTIONS.get(entry.action, HISTORY_ACTIONS[1])),
+                actor=entry.actor.display_name if entry.actor else _("系统"),
+                at=entry.timestamp,
+                region=names[entry.serialized_data["fields"]["region"]],
+                old=_history_value(old),
+                new=_history_value(new),
+                note=notes if notes and notes[0] != notes[1] else None,
+            )
+        )
+    return lines
+
+
+def _history_value(value) -> str:
+    if value in (None, "None", ""):
+        return "—"
+    try:
+        return threshold_text(Decimal(str(value)))
+    except ArithmeticError:
+        return str(value)
+
+
+def _history_text(value) -> str:
+    return "—" if value in (None, "None", "") else str(value)
