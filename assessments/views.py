@@ -47,6 +47,7 @@ from assessments.tasks import evaluate_period
 from config.celery import enqueue
 from core.forms import add_service_errors
 from core.keepers import may_keep
+from core.kept_views import HubLink, register_hub_link
 from core.scope import Role, scope_of
 from pairing.models import Unit
 from villages.models import Region, RegionLevel
@@ -683,3 +684,15 @@ def _history_value(value) -> str:
 
 def _history_text(value) -> str:
     return "—" if value in (None, "None", "") else str(value)
+
+
+# On the structure hub (基础信息维护): the reviewers keep their subtree's thresholds here.
+register_hub_link(
+    HubLink(
+        group=gettext_lazy("考核规则"),
+        label=gettext_lazy("考核指标阈值"),
+        url_name="assessments:thresholds",
+        kind="threshold",
+        intro=gettext_lazy("本区划及下级的指标阈值：现行值、来源与修改记录。"),
+    )
+)

@@ -330,3 +330,56 @@ KEPT_PAGES: dict[str, KeptPages] = {}
 def register_kept(pages: KeptPages) -> KeptPages:
     KEPT_PAGES[f"{pages.namespace}:{pages.name}"] = pages
     return pages
+
+
+@dataclass
+class HubLink:
+    """A hub entry for a page that is not a KeptPages (a tree, a bulk action, a catalogue)."""
+
+    group: str
+    label: str
+    url_name: str
+    kind: str  # core.keepers kind: who keeps what the page changes
+    intro: str = ""
+    create_url_name: str | None = None
+
+    def list_url(self) -> str:
+        return reverse(self.url_name)
+
+    def creates(self, user) -> bool:
+        return self.create_url_name is not None and may_keep(user, self.kind)
+
+    def create_url(self) -> str | None:
+        return reverse(self.create_url_name) if self.create_url_name else None
+
+
+HUB_LINKS: dict[str, HubLink] = {}
+
+
+def register_hub_link(link: HubLink) -> HubLink:
+    HUB_LINKS[link.url_name] = link
+    return link
+
+
+def hub_groups(user) -> dict[str, list[dict]]:
+    """The hub's entries, grouped, in registration order."""
+    groups: dict[str, list[dict]] = {}
+    for pages in KEPT_PAGES.values():
+        groups.setdefault(str(pages.group), []).append(
+            {
+                "label": pages.label,
+                "url": pages.list_url(),
+                "create_url": pages.url("create") if pages.creates(user) else None,
+                "intro": pages.intro,
+            }
+        )
+    for link in HUB_LINKS.values():
+        groups.setdefault(str(link.group), []).append(
+            {
+                "label": link.label,
+                "url": link.list_url(),
+                "create_url": link.create_url() if link.creates(user) else None,
+                "intro": link.intro,
+            }
+        )
+    return groups

@@ -16,7 +16,8 @@ from assessments.selectors import Thresholds
 from core.entry_views import PAGE_SIZE, query_without_page
 from core.history import change_history
 from core.idcard import mask_id_number, mask_phone
-from core.kept_views import KEPT_PAGES
+from core.keepers import may_keep
+from core.kept_views import hub_groups
 from core.permissions import can_edit_entry
 from core.scope import Role
 from home.filters import week_start
@@ -35,6 +36,7 @@ from home.selectors import (
     villages_decorate,
 )
 from households.models import CreditStatus, Household, Visit
+from households.services import pairing_keeper
 from villages.models import Region, RegionLevel
 
 HOME_LIST_LENGTH = 20
@@ -113,6 +115,7 @@ def household_list_view(request):
             "page_obj": page,
             "households": households,
             "query": query_without_page(request),
+            "keeps_households": may_keep(request.user, "household"),
             "more_filters": sum(
                 1 for key, value in request.GET.items() if key not in ("q", "page") and value
             ),
@@ -122,10 +125,19 @@ def household_list_view(request):
 
 @login_required
 def household_detail_view(request, pk: int):
-    page = household_detail(user=request.user, pk=pk)
+    user = request.user
+    page = household_detail(user=user, pk=pk)
     household = page.household
     for visit in page.visits:
-        visit.editable = can_edit_entry(request.user, visit)
+        visit.editable = can_edit_entry(user, visit)
+    # What the user keeps (the services decide; the page only shows the buttons).
+    keeper = pairing_keeper(user)
+    for pairing in [*page.pairings, *page.other_pairings]:
+        pairing.changeable = keeper.allows(
+            helper_unit_id=pairing.helper.unit_id, village_id=household.village_id
+        )
+    for member in page.members:
+        member.masked_id = mask_id_number(member.id_number or "")
     return render(
         request,
         "households/household_detail.html",
@@ -135,6 +147,11 @@ def household_detail_view(request, pk: int):
             "masked_id": mask_id_number(household.head_id_number),
             "masked_phone": mask_phone(household.phone) if household.phone else "",
             "history": change_history(household, limit=20),
+            "keeps": {
+                kind: may_keep(user, kind)
+                for kind in ("household", "member", "income", "plan", "measure")
+            },
+            "pairs": keeper.allows(helper_unit_id=None, village_id=household.village_id),
         },
     )
 
@@ -165,14 +182,4 @@ def village_detail_view(request, pk: int):
 def structure(request):
     """基础信息维护: every kind of kept record the user can read, grouped, with 新增 where the
     user's role keeps it (core.keepers). The apps register their pages (core.kept_views)."""
-    groups: dict[str, list[dict]] = {}
-    for pages in KEPT_PAGES.values():
-        groups.setdefault(str(pages.group), []).append(
-            {
-                "label": pages.label,
-                "url": pages.list_url(),
-                "create_url": pages.url("create") if pages.creates(request.user) else None,
-                "intro": pages.intro,
-            }
-        )
-    return render(request, "structure.html", {"groups": groups})
+    return render(request, "structure.html", {"groups": hub_groups(request.user)})

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ledgers.models import ExportJob, RosterImport
+from ledgers.models import ExportJob, RosterImport, SheetImport
 
 
 @admin.register(ExportJob)
@@ -46,6 +46,48 @@ class RosterImportAdmin(admin.ModelAdmin):
         "original_name",
         "sha256",
         "income_year",
+        "status",
+        "sheet",
+        "header_row",
+        "total_rows",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "refusal",
+        "errors",
+        "changes",
+        "imported_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SheetImport)
+class SheetImportAdmin(admin.ModelAdmin):
+    """Who imported which workbook of kept records (ledgers/sheets/) and what it changed."""
+
+    list_display = (
+        "created_at",
+        "user",
+        "kind",
+        "original_name",
+        "status",
+        "total_rows",
+        "created_count",
+        "updated_count",
+        "imported_at",
+    )
+    list_filter = ("kind", "status", "created_at")
+    search_fields = ("user__username", "original_name", "sha256")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    exclude = ("file",)  # the upload may hold full ID numbers; not offered for download here
+    readonly_fields = (
+        "kind",
+        "user",
+        "original_name",
+        "sha256",
         "status",
         "sheet",
         "header_row",

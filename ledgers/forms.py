@@ -91,3 +91,16 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["income_year"].choices = year_choices()
         self.fields["income_year"].initial = str(timezone.localdate().year)
+
+
+class SheetImportForm(forms.Form):
+    """The upload of a kept records' workbook (ledgers/sheets/)."""
+
+    file = forms.FileField(
+        label=_("表格文件（.xlsx）"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )

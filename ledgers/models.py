@@ -127,3 +127,64 @@ class RosterImport(models.Model):
     @property
     def error_count(self) -> int:
         return len(self.errors)
+
+
+def sheet_upload_path(instance: "SheetImport", filename: str) -> str:
+    # A random name: an upload may hold ID numbers and phones and must not be guessable.
+    return f"imports/sheets/{uuid.uuid4().hex}.xlsx"
+
+
+class SheetImport(models.Model):
+    """A workbook of kept records (区划与村, units, cadres, pairings, plans …, ledgers/sheets/)
+    uploaded from Excel: checked first (a dry run: the import itself, rolled back, so it shows
+    every error or exactly what importing will change), imported only when the user confirms.
+    The file is kept until the purge removes it."""
+
+    class Status(models.TextChoices):
+        INVALID = "invalid", _("有错误，未导入")
+        CHECKED = "checked", _("已检查，待确认导入")
+        IMPORTED = "imported", _("已导入")
+
+    kind = models.CharField(_("导入类型"), max_length=40)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.CASCADE,
+        related_name="sheet_imports",
+    )
+    file = models.FileField(_("上传文件"), upload_to=sheet_upload_path, blank=True)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新增条数"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新条数"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变化条数"), default=0)
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True)
+    header_row = models.PositiveIntegerField(_("表头所在行"), default=1)
+    # File-level refusal (not an xlsx, encrypted, too large, no header …).
+    refusal = models.TextField(_("拒绝原因"), blank=True)
+    # Every row error: {"row", "column", "letter", "value", "message"}.
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    # What the import would change (dry run) or changed: {"row", "action", "name", "fields"}.
+    changes = models.JSONField(_("变化"), default=list, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("表格导入")
+        verbose_name_plural = _("表格导入")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The import pages list the user's recent imports (of one kind, or all).
+            models.Index(fields=["user", "kind", "created_at"], name="sheet_import_user_idx"),
+            # The nightly purge finds uploads older than a day.
+            models.Index(fields=["created_at"], name="sheet_import_purge_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} {self.get_status_display()}"
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)

@@ -26,7 +26,7 @@ from accounts.services import security_event_record
 from core.scope import scope_of
 from ledgers import importers
 from ledgers.exporters import Exporter, exporter_for
-from ledgers.models import ExportJob, RosterImport
+from ledgers.models import ExportJob, RosterImport, SheetImport
 from ledgers.periods import LedgerPeriod, parse_period
 from villages.models import Region
 
@@ -360,7 +360,8 @@ def export_download_log(*, job: ExportJob, request: HttpRequest) -> None:
 
 def ledger_files_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Delete ledgers past their keeping time, mark jobs a dead worker left behind as failed,
-    and delete uploaded rosters older than a day (they hold full ID numbers)."""
+    and delete uploaded rosters and workbooks older than a day (they hold full ID numbers).
+    A checked workbook whose file is gone asks for a new upload when confirmed."""
     now = now or timezone.now()
     expired = 0
     for job in ExportJob.objects.filter(status=ExportJob.Status.DONE, expires_at__lt=now):
@@ -376,6 +377,13 @@ def ledger_files_purge(*, now: datetime.datetime | None = None) -> dict[str, int
     ).exclude(file=""):
         roster.file.delete(save=False)
         roster.save(update_fields=["file"])
+        uploads += 1
+    # The workbooks of kept records (ledgers/sheets/) likewise: they may hold ID numbers.
+    for upload in SheetImport.objects.filter(
+        created_at__lt=now - datetime.timedelta(days=1)
+    ).exclude(file=""):
+        upload.file.delete(save=False)
+        upload.save(update_fields=["file"])
         uploads += 1
     return {"expired": expired, "stale": stale, "uploads": uploads}
 

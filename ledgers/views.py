@@ -1,5 +1,7 @@
 """Pages of the ledgers app: the reviewer's export page, the background job's progress and
-download, and the roster import (upload, dry run, confirm). Thin: parse, call a service, render."""
+download, the roster import (upload, dry run, confirm), and the imports of kept records
+(数据导入: /ledgers/imports/, one kind per module of ledgers/sheets/). Thin: parse, call a
+service, render."""
 
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.keepers import require_keeper
 from ledgers import selectors, services
-from ledgers.forms import ExportForm, ImportForm
-from ledgers.models import ExportJob, LedgerKind, RosterImport
+from ledgers.forms import ExportForm, ImportForm, SheetImportForm
+from ledgers.models import ExportJob, LedgerKind, RosterImport, SheetImport
+from ledgers.sheets import services as sheet_services
 from villages.models import Region
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -238,6 +242,136 @@ def roster_errors(request, roster_id: int):
     roster = services.roster_import_for(user=request.user, roster_id=roster_id)
     content = services.roster_error_copy(roster=roster)
     stem = roster.original_name.rsplit(".", 1)[0]
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}_错误说明.xlsx")
+    return response
+
+
+# --- imports of kept records (ledgers/sheets/) ---------------------------------------------------
+def _upload_too_big(request) -> bool:
+    """An oversized upload is refused before its body is read."""
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > settings.IMPORT_MAX_BYTES + 64 * 1024:
+        messages.error(
+            request,
+            _("文件过大，上限为 %(mb).1f MB；请拆分后分批导入。")
+            % {"mb": settings.IMPORT_MAX_BYTES / 1024 / 1024},
+        )
+        return True
+    return False
+
+
+@login_required
+@require_GET
+def imports(request):
+    """数据导入: every kind of record the user's role keeps and may import from Excel (and the
+    household roster), with the user's recent imports."""
+    kinds = sheet_services.sheets_for(request.user)
+    can_roster = services.user_can_import(request.user)
+    if not kinds and not can_roster:
+        raise PermissionDenied(_("您的角色没有可以导入的数据。"))
+    titles = {spec.kind: spec.title for spec in kinds}
+    recent = [
+        {"record": record, "title": titles.get(record.kind, record.kind)}
+        for record in sheet_services.sheet_imports_for(user=request.user)
+    ]
+    return render(
+        request,
+        "ledgers/imports.html",
+        {"kinds": kinds, "can_roster": can_roster, "recent": recent},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sheet_import(request, kind: str):
+    """Upload a workbook of one kind; it is checked first (dry run), imported only on confirm."""
+    spec = sheet_services.sheet_spec(kind)
+    require_keeper(request.user, spec.keeper_kind)
+    if request.method == "POST":
+        if _upload_too_big(request):
+            return redirect("ledgers:sheet_import", kind=spec.kind)
+        form = SheetImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            record = sheet_services.sheet_import_check(
+                user=request.user, kind=spec.kind, upload=form.cleaned_data["file"]
+            )
+            return redirect("ledgers:sheet_detail", kind=spec.kind, import_id=record.pk)
+    else:
+        form = SheetImportForm()
+    return render(
+        request,
+        "ledgers/sheet_import.html",
+        {
+            "spec": spec,
+            "form": form,
+            "imports": sheet_services.sheet_imports_for(user=request.user, kind=spec.kind),
+            "max_mb": settings.IMPORT_MAX_BYTES / 1024 / 1024,
+            "max_rows": settings.IMPORT_MAX_ROWS,
+            "required": [col.name for col in spec.columns if col.required],
+            "optional": [col.name for col in spec.columns if not col.required],
+        },
+    )
+
+
+@login_required
+@require_GET
+def sheet_template(request, kind: str):
+    spec = sheet_services.sheet_spec(kind)
+    require_keeper(request.user, spec.keeper_kind)
+    template = sheet_services.sheet_template(kind=spec.kind)
+    response = HttpResponse(template.read(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, template.name)
+    return response
+
+
+@login_required
+@require_GET
+def sheet_detail(request, kind: str, import_id: int):
+    spec = sheet_services.sheet_spec(kind)
+    record = sheet_services.sheet_import_for(user=request.user, import_id=import_id, kind=kind)
+    return render(
+        request,
+        "ledgers/sheet_detail.html",
+        {
+            "spec": spec,
+            "record": record,
+            "errors": record.errors[:PAGE_ERRORS],
+            "more_errors": max(0, len(record.errors) - PAGE_ERRORS),
+            "changes": record.changes[:PAGE_CHANGES],
+            "more_changes": max(0, len(record.changes) - PAGE_CHANGES),
+            "can_apply": record.status == SheetImport.Status.CHECKED
+            and bool(record.created_count or record.updated_count),
+        },
+    )
+
+
+@login_required
+@require_POST
+def sheet_apply(request, kind: str, import_id: int):
+    spec = sheet_services.sheet_spec(kind)
+    sheet_services.sheet_import_for(user=request.user, import_id=import_id, kind=kind)
+    require_keeper(request.user, spec.keeper_kind)
+    record = sheet_services.sheet_import_apply(
+        user=request.user, import_id=import_id, request=request
+    )
+    if record.status == SheetImport.Status.IMPORTED:
+        messages.success(
+            request,
+            _("导入完成：新增 %(c)d 条，更新 %(u)d 条，未变化 %(n)d 条。")
+            % {"c": record.created_count, "u": record.updated_count, "n": record.unchanged_count},
+        )
+    elif record.status == SheetImport.Status.INVALID:
+        messages.error(request, _("未导入：请查看下面列出的问题。"))
+    return redirect("ledgers:sheet_detail", kind=kind, import_id=record.pk)
+
+
+@login_required
+@require_GET
+def sheet_errors(request, kind: str, import_id: int):
+    record = sheet_services.sheet_import_for(user=request.user, import_id=import_id, kind=kind)
+    content = sheet_services.sheet_error_copy(record=record)
+    stem = record.original_name.rsplit(".", 1)[0]
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, f"{stem}_错误说明.xlsx")
     return response

@@ -10,6 +10,9 @@ class VillagesConfig(AppConfig):
         # ready(): models can be imported only once the app registry is loaded.
         from auditlog.registry import auditlog
 
-        from villages.models import VillageIncome
+        from villages.models import Region, Village, VillageIncome
 
         auditlog.register(VillageIncome)
+        # Kept by reviewers (pages, API, Excel import): who renamed, added or ended what.
+        auditlog.register(Region, exclude_fields=["path"])
+        auditlog.register(Village, exclude_fields=["path", "township", "county"])

@@ -34,3 +34,19 @@ class VillageFilter(django_filters.FilterSet):
     class Meta:
         model = Village
         fields = ["q", "township", "is_poor_village", "is_difficult_village"]
+
+
+class KeptVillageFilter(VillageFilter):
+    """The village list of those who keep villages: also by whether a village was ended."""
+
+    ended = django_filters.BooleanFilter(
+        label=_("已撤销"), method="filter_ended", widget=YesNoWidget()
+    )
+
+    class Meta(VillageFilter.Meta):
+        fields = [*VillageFilter.Meta.fields, "ended"]
+
+    def filter_ended(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(ended_on__isnull=not value)

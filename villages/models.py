@@ -146,6 +146,10 @@ class Village(models.Model):
     longitude = models.DecimalField(
         _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
     )
+    # A village merged or abolished (撤并) is ended, not deleted: households, visits and
+    # pairings keep referring to it.
+    ended_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    end_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
 
     objects = VillageQuerySet.as_manager()
 
