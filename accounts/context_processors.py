@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.keepers import kinds_kept_by
 from core.scope import Role
 
 
@@ -9,6 +10,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    keeps_any = bool(kinds_kept_by(user))
     candidates = [
         ("home", _("首页"), True),
         ("villages:list", _("村"), True),
@@ -22,6 +24,9 @@ def navigation(request):
         ("inspections:rectification_list", _("整改事项"), True),
         ("ledgers:export", _("台账导出"), user.is_reviewer),
         ("ledgers:import", _("名册导入"), user.role == Role.TOWNSHIP_STAFF),
+        # Everyone else who keeps records imports them from Excel on the imports page (township
+        # staff reach it from the roster page).
+        ("ledgers:imports", _("数据导入"), user.role != Role.TOWNSHIP_STAFF and keeps_any),
         # The admin admits administrators only (accounts.admin_mixins / the security issue).
         ("admin:index", _("系统管理"), user.is_admin),
     ]
