@@ -64,6 +64,8 @@ class Unit(models.Model):
     deputy_in_charge = models.CharField(_("分管负责人"), max_length=50, blank=True)
     coordinator_name = models.CharField(_("企业归集负责人/联络人"), max_length=50, blank=True)
     coordinator_phone = models.CharField(_("联络人电话"), max_length=20, blank=True)
+    # A unit that records refer to is never deleted: it is ended (撤销) on a day and keeps them.
+    end_date = models.DateField(_("撤销日期"), null=True, blank=True)
 
     objects = UnitQuerySet.as_manager()
 
@@ -127,6 +129,8 @@ class PartyOrganisation(models.Model):
     )
     secretary = models.CharField(_("书记"), max_length=50, blank=True)
     member_count = models.PositiveIntegerField(_("党员人数"), null=True, blank=True)
+    # Ended (撤销) rather than deleted once pairings, donations or cadres refer to it.
+    end_date = models.DateField(_("撤销日期"), null=True, blank=True)
 
     objects = PartyOrganisationQuerySet.as_manager()
 
@@ -138,6 +142,12 @@ class PartyOrganisation(models.Model):
             models.CheckConstraint(
                 condition=Q(unit__isnull=False) | Q(village__isnull=False),
                 name="organisation_belongs_to_unit_or_village",
+            ),
+            # The natural key of the units' organisation import: a name within its unit.
+            models.UniqueConstraint(
+                fields=["unit", "name"],
+                condition=Q(unit__isnull=False),
+                name="organisation_name_once_per_unit",
             ),
         ]
 
@@ -262,6 +272,11 @@ class PairingParticipant(models.Model):
     def __str__(self) -> str:
         return str(self.organisation)
 
+    def get_additional_data(self) -> dict:
+        """Logged with each change (django-auditlog), so the pairing's page shows its
+        participants' history, removals included."""
+        return {"pairing_id": self.pairing_id}
+
 
 class PairingYearPlan(models.Model):
     """The yearly work plan (年度工作计划, 004) under a pairing's three-year plan."""
@@ -281,6 +296,9 @@ class PairingYearPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pairing} {self.year}"
+
+    def get_additional_data(self) -> dict:
+        return {"pairing_id": self.pairing_id}
 
 
 class ProjectKind(models.TextChoices):
