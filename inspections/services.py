@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -39,6 +40,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, SecurityEvent, User
 from core.scope import scope_of
 from households.models import Household
+from households.services import photo_reencode
 from inspections.models import (
     Inspection,
     RectificationEvidence,
@@ -524,6 +526,27 @@ def _evidence_kind(upload: File[bytes]) -> str:
     return ALLOWED_EVIDENCE[image_format]
 
 
+def _evidence_reencode(upload: File[bytes]) -> tuple[bytes, str]:
+    """An evidence image re-encoded as a visit photo is (households.services.photo_reencode:
+    EXIF with the location and anything appended after the picture are dropped), and the
+    extension of the format it was written in. A PDF is kept as it is (typed by content)."""
+    from PIL import Image, UnidentifiedImageError
+
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            return photo_reencode(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        # It passed verify() but its picture cannot be decoded (e.g. cut short).
+        raise ValidationError(
+            _("文件“%(name)s”不是 JPG、PNG、WEBP 图片或 PDF 文件，不能作为佐证材料。")
+            % {"name": upload.name},
+            code="bad_evidence_type",
+        ) from exc
+    finally:
+        upload.seek(0)
+
+
 def rectification_evidence_add(
     *, item: RectificationItem, user: User, upload: File[bytes], note: str = ""
 ) -> RectificationEvidence:
@@ -543,10 +566,14 @@ def rectification_evidence_add(
     name = upload.name
     assert name is not None  # an uploaded file always carries the name it was sent with
     base = name.rsplit(".", 1)[0] if "." in name else name
-    upload.name = f"{base[:80]}.{suffix}"
+    stored: File[bytes] = upload
+    if suffix != "pdf":
+        content, suffix = _evidence_reencode(upload)
+        stored = ContentFile(content)
+    stored.name = f"{base[:80]}.{suffix}"
     with transaction.atomic():
         evidence = RectificationEvidence.objects.create(
-            item=item, file=upload, note=(note or "").strip()[:200], uploaded_by=user
+            item=item, file=stored, note=(note or "").strip()[:200], uploaded_by=user
         )
         RectificationLog.objects.create(
             item=item, action=RectificationLog.Action.EVIDENCE, user=user, note=evidence.note

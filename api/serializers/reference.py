@@ -134,6 +134,19 @@ class UnitSerializer(serializers.ModelSerializer):
             "coordinator_phone",
         ]
 
+    def to_representation(self, instance):
+        # The coordinator's phone follows the cadres' and households' rule: in full for roles
+        # that may see full numbers (User.can_view_full_id), masked (core.idcard.mask_phone)
+        # for everyone else. Masked here, not by a read-only field, so the field stays
+        # writable where a write serializer builds on this one.
+        data = super().to_representation(instance)
+        phone = data.get("coordinator_phone")
+        if phone:
+            request = self.context.get("request")
+            if request is None or not getattr(request.user, "can_view_full_id", False):
+                data["coordinator_phone"] = mask_phone(phone)
+        return data
+
 
 class PartyOrganisationSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(
