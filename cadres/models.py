@@ -2,6 +2,9 @@
 helping units), leaders with field-day duties, dispatched talents; work teams and their terms,
 yearly grades, working funds, the three-person liaison, reserve cadres and days in the field."""
 
+import datetime
+from typing import Self
+
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -29,6 +32,11 @@ class CadreQuerySet(ScopedQuerySet):
     # A cadre is also visible where they work: their team's or term's villages and their paired
     # households (UserScope.extra_cadre).
     scope_extra = "cadre"
+
+    def active(self, on: datetime.date) -> Self:
+        """In post on that day: no leaving date, or one after it (a cadre who left is kept,
+        with everything that refers to them, and is no longer offered for new records)."""
+        return self.filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
 
 
 class Cadre(models.Model):
@@ -74,6 +82,13 @@ class Cadre(models.Model):
         related_name="cadres",
         help_text=_("乡镇领导填乡镇，县级领导填县，驻村干部填所驻村。"),
     )
+    # Ending instead of deleting: visits, pairings and terms keep naming the cadre.
+    left_on = models.DateField(
+        _("离任日期"),
+        null=True,
+        blank=True,
+        help_text=_("调离、离岗或不再担任帮扶责任人的日期；留空为在岗。"),
+    )
 
     objects = CadreQuerySet.as_manager()
 
@@ -85,6 +100,9 @@ class Cadre(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_active(self, on: datetime.date) -> bool:
+        return self.left_on is None or self.left_on > on
 
 
 class WorkTeamQuerySet(InForceQuerySet):
@@ -130,10 +148,23 @@ class WorkTeam(models.Model):
 
 
 class WorkTeamMemberQuerySet(InForceQuerySet):
-    start_field = "team__start_date"
-    end_field = "team__end_date"
+    """A membership runs from the member's own dates, or the team's where the member has none,
+    and never outside the team's."""
+
     scope_path_field = "team__villages__path"
     scope_village_field = "team__villages__id"
+    scope_distinct = True  # a team serves several villages
+
+    def in_force(self, on: datetime.date) -> Self:
+        return self.overlapping(on, on)
+
+    def overlapping(self, start: datetime.date, end: datetime.date) -> Self:
+        return self.filter(
+            Q(team__start_date__lte=end),
+            Q(team__end_date__isnull=True) | Q(team__end_date__gte=start),
+            Q(start_date__isnull=True) | Q(start_date__lte=end),
+            Q(end_date__isnull=True) | Q(end_date__gte=start),
+        )
 
 
 class WorkTeamMember(models.Model):
@@ -150,6 +181,12 @@ class WorkTeamMember(models.Model):
     role = models.CharField(
         _("队内职务"), max_length=10, choices=TeamRole.choices, default=TeamRole.MEMBER
     )
+    start_date = models.DateField(
+        _("入队日期"), null=True, blank=True, help_text=_("留空为工作队进驻日期。")
+    )
+    end_date = models.DateField(
+        _("离队日期"), null=True, blank=True, help_text=_("留空为工作队期满日期。")
+    )
 
     objects = WorkTeamMemberQuerySet.as_manager()
 
@@ -158,21 +195,52 @@ class WorkTeamMember(models.Model):
         verbose_name_plural = _("工作队成员")
         constraints = [
             models.UniqueConstraint(fields=["team", "cadre"], name="work_team_member_once"),
+            # One leader who has not left; a leader who left (离队日期) makes room for the next.
             models.UniqueConstraint(
-                fields=["team"], condition=Q(role="leader"), name="work_team_one_leader"
+                fields=["team"],
+                condition=Q(role="leader", end_date__isnull=True),
+                name="work_team_one_open_leader",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="work_team_member_ends_after_start",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.team} {self.cadre}"
 
+    def first_day(self) -> datetime.date:
+        return self.start_date or self.team.start_date
+
+    def last_day(self) -> datetime.date | None:
+        return self.end_date or self.team.end_date
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("优秀")
+    COMPETENT = "competent", _("称职")
+    BASIC = "basic", _("基本称职")
+    INCOMPETENT = "incompetent", _("不称职")
+
 
 class TermQuerySet(InForceQuerySet):
     scope_path_field = "village__path"
     scope_village_field = "village_id"
 
-    def in_force(self, on):
+    def in_force(self, on: datetime.date) -> Self:
         return super().in_force(on).filter(Q(recalled_on__isnull=True) | Q(recalled_on__gt=on))
+
+    def overlapping(self, start: datetime.date, end: datetime.date) -> Self:
+        """Terms in force on some day of [start, end]: a recalled term's last day is the day
+        before its recall."""
+        return (
+            super()
+            .overlapping(start, end)
+            .filter(Q(recalled_on__isnull=True) | Q(recalled_on__gt=start))
+        )
 
 
 class Term(models.Model):
@@ -202,6 +270,30 @@ class Term(models.Model):
     end_date = models.DateField(_("任期结束"))
     recalled_on = models.DateField(_("召回日期"), null=True, blank=True)
     recall_reason = models.CharField(_("召回原因"), max_length=300, blank=True)
+    # A replacement (人员调整): this term's cadre took over from the one of `replaces`, whose
+    # term ended the day before; the reviewer who approved it is recorded with it.
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("接替的任期"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    replacement_reason = models.CharField(_("调整原因"), max_length=300, blank=True)
+    approved_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The end-of-term assessment (期满考核), the same four grades as the yearly one.
+    assessment = models.CharField(
+        _("期满考核等次"), max_length=20, choices=Grade.choices, blank=True
+    )
+    assessment_note = models.CharField(_("期满考核评语"), max_length=300, blank=True)
 
     objects = TermQuerySet.as_manager()
 
@@ -222,13 +314,6 @@ class Term(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cadre} @ {self.village}"
-
-
-class Grade(models.TextChoices):
-    EXCELLENT = "excellent", _("优秀")
-    COMPETENT = "competent", _("称职")
-    BASIC = "basic", _("基本称职")
-    INCOMPETENT = "incompetent", _("不称职")
 
 
 class CadreChildQuerySet(ScopedQuerySet):
