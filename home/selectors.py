@@ -37,6 +37,7 @@ from home.filters import HouseholdFilter, behind_pace_filter, overdue_week, week
 from households.models import (
     Household,
     HouseholdPairing,
+    IncomeRecord,
     Measure,
     Member,
     Plan,
@@ -133,24 +134,38 @@ class IndicatorLine:
 class HouseholdPage:
     household: Household
     members: list
-    pairings: list
+    pairings: list  # in force today
     plan: object | None
     measures: list
     visits: list
     visits_total: int
     indicators: list[IndicatorLine] = field(default_factory=list)
+    incomes: list = field(default_factory=list)  # by year, newest first
+    other_pairings: list = field(default_factory=list)  # ended, or starting later
 
 
 def household_detail(*, user: User, pk: int, visits_shown: int = 50) -> HouseholdPage:
     """Everything the household page shows, in a fixed number of queries."""
-    household = get_object_or_404(household_base(user).select_related("village__township"), pk=pk)
+    household = get_object_or_404(
+        household_base(user).select_related("village__township", "plan"), pk=pk
+    )
     today = timezone.localdate()
     members = list(Member.objects.filter(household=household).order_by("id"))
-    pairings = list(
-        HouseholdPairing.objects.in_force(today)
-        .filter(household=household)
+    incomes = list(IncomeRecord.objects.filter(household=household).order_by("-year"))
+    every_pairing = list(
+        HouseholdPairing.objects.filter(household=household)
         .select_related("helper__unit", "unit")
         .order_by("start_date", "id")
+    )
+    pairings = [
+        p
+        for p in every_pairing
+        if p.start_date <= today and (p.end_date is None or p.end_date >= today)
+    ]
+    other_pairings = sorted(
+        (p for p in every_pairing if p not in pairings),
+        key=lambda p: (p.start_date, p.pk),
+        reverse=True,
     )
     plan = getattr(household, "plan", None) if _has_plan(household) else None
     measures = (
@@ -174,6 +189,8 @@ def household_detail(*, user: User, pk: int, visits_shown: int = 50) -> Househol
         measures=measures,
         visits=visits,
         visits_total=visits_total,
+        incomes=incomes,
+        other_pairings=other_pairings,
     )
     page.indicators = household_indicators(household, pairings=pairings, plan=plan, today=today)
     return page

@@ -1,4 +1,5 @@
-"""The visit forms. They parse and check input shapes and offer scoped choices; the rules
+"""The visit forms, and those of the kept records (households, members, incomes, plans and
+measures, pairings, handovers). They parse and check input shapes and offer scoped choices; the rules
 (credit, scope, duplicates, the edit window) live in households/services.py, whose
 ValidationErrors are put back next to their fields by `add_service_errors`."""
 
@@ -11,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateInput, add_service_errors  # noqa: F401 - used by the views
+from core.forms import DateInput, EntryForm, add_service_errors  # noqa: F401 - views use it
+from core.idcard import mask_id_number
 from core.permissions import records_own_entries
-from households.models import Measure, VisitKind
-from households.selectors import helpers_for_form, measures_for
+from households.models import Household, IncomeRecord, Measure, Member, Plan, VisitKind
+from households.selectors import helper_choices, helpers_for_form, measures_for
 from households.services import photo_check
+from villages.models import Village
 
 MAX_PHOTOS = 6
 TOKEN_EXPIRED = _("页面已过期（提交标识缺失或无效），已更新页面，请核对内容后再提交一次。")
@@ -114,6 +117,11 @@ class VisitForm(CoordinatesMixin, forms.Form):
         required=False,
         empty_label=_("不涉及"),
     )
+    measure_done = forms.BooleanField(
+        label=_("本次走访已完成所选帮扶措施"),
+        required=False,
+        help_text=_("勾选后，该措施的进度改为“已完成”，完成日期为走访日期。"),
+    )
     photos = MultipleImageField(
         label=_("照片"), help_text=_("可多选，JPG/PNG/WEBP，单张不超过 8 MB。")
     )
@@ -144,6 +152,7 @@ class VisitForm(CoordinatesMixin, forms.Form):
         self.fields["measure"].queryset = measures_for(user=user, household=household)
         if household is not None and not self.fields["measure"].queryset.exists():
             del self.fields["measure"]
+            del self.fields["measure_done"]
 
     def replace_refused_token(self) -> None:
         """After a refused post: an error of the hidden submission token (missing, damaged, or
@@ -199,6 +208,7 @@ class VisitForm(CoordinatesMixin, forms.Form):
             "learned": data["learned"],
             "problems": data.get("problems", ""),
             "measure": data.get("measure"),
+            "measure_done": bool(data.get("measure_done")),
             "photos": data.get("photos") or [],
             "latitude": data.get("latitude"),
             "longitude": data.get("longitude"),
@@ -228,6 +238,11 @@ class VisitEditForm(CoordinatesMixin, forms.Form):
         required=False,
         empty_label=_("不涉及"),
     )
+    measure_done = forms.BooleanField(
+        label=_("本次走访已完成所选帮扶措施"),
+        required=False,
+        help_text=_("勾选后，该措施的进度改为“已完成”，完成日期为走访日期。"),
+    )
     latitude = _coordinate(_("纬度"), -90, 90)
     longitude = _coordinate(_("经度"), -180, 180)
 
@@ -252,7 +267,9 @@ class VisitEditForm(CoordinatesMixin, forms.Form):
         self.fields["measure"].queryset = measures.distinct()
 
     def service_kwargs(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in self.fields}
+        kwargs = {name: self.cleaned_data.get(name) for name in self.fields}
+        kwargs["measure_done"] = bool(kwargs.get("measure_done"))
+        return kwargs
 
 
 class ReviewForm(forms.Form):
@@ -260,3 +277,218 @@ class ReviewForm(forms.Form):
         choices=[("accept", _("认可，计入考核")), ("refuse", _("不予计入"))]
     )
     note = forms.CharField(label=_("审核意见"), required=False, max_length=200)
+
+
+# --- the kept records: households, members, incomes, plans, measures, pairings ---------------
+def _villages(user):
+    return Village.objects.visible_to(user).select_related("township").order_by("path")
+
+
+class HelperChoiceField(forms.ModelChoiceField):
+    """A helper by name and unit (two helpers of one name are told apart)."""
+
+    def label_from_instance(self, obj) -> str:
+        unit = getattr(obj, "unit", None)
+        return f"{obj.name}（{unit.name}）" if unit else obj.name
+
+
+class HouseholdForm(EntryForm):
+    scoped = {"village": _villages}
+
+    class Meta:
+        model = Household
+        fields = [
+            "village",
+            "group_name",
+            "head_name",
+            "head_id_number",
+            "phone",
+            "size",
+            "cause",
+            "track",
+            "key_difficulty",
+            "status",
+            "registered_year",
+            "exit_year",
+            "food_clothing_ok",
+            "education_ok",
+            "medical_ok",
+            "housing_ok",
+            "water_ok",
+            "address",
+        ]
+        widgets = {
+            "head_id_number": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].label_from_instance = lambda v: f"{v.township.name} {v.name}"
+        if self.instance.pk:
+            # The full number is for reviewers (the logged reveal); others see it masked and
+            # leave it as it is unless they type a new one.
+            self.fields["head_id_number"].required = False
+            self.fields["head_id_number"].help_text = _(
+                "当前：%(masked)s。不修改请留空；更正时填写完整的18位号码。"
+            ) % {"masked": mask_id_number(self.instance.head_id_number)}
+            if not self.is_bound:
+                self.initial["head_id_number"] = ""
+
+    def clean_head_id_number(self):
+        value = self.cleaned_data.get("head_id_number") or ""
+        if not value and self.instance.pk:
+            return self.instance.head_id_number
+        return value
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.fields}
+
+
+class MemberForm(EntryForm):
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "relation",
+            "id_number",
+            "birth_year",
+            "health",
+            "education",
+            "works_away",
+        ]
+        widgets = {"id_number": forms.TextInput(attrs={"autocomplete": "off"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.id_number:
+            self.fields["id_number"].help_text = _(
+                "当前：%(masked)s。不修改请留空；更正时填写完整的18位号码。"
+            ) % {"masked": mask_id_number(self.instance.id_number)}
+            if not self.is_bound:
+                self.initial["id_number"] = ""
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number") or ""
+        if not value and self.instance.pk:
+            return self.instance.id_number
+        return value or None
+
+
+class IncomeForm(EntryForm):
+    class Meta:
+        model = IncomeRecord
+        fields = ["year", "per_capita_net_income"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk and not self.is_bound:
+            self.initial.setdefault("year", timezone.localdate().year)
+
+
+class PlanForm(EntryForm):
+    date_fields = ("drawn_up_on",)
+
+    class Meta:
+        model = Plan
+        fields = ["summary", "drawn_up_on"]
+
+
+class MeasureForm(EntryForm):
+    class Meta:
+        model = Measure
+        fields = ["content", "owner", "deadline", "status", "done_on"]
+        field_classes = {"owner": HelperChoiceField}
+        widgets = {"deadline": DateInput(), "done_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = helper_choices(self.user)
+        self.fields["done_on"].help_text = _("进度为“已完成”时填写；不填为今天。")
+
+
+def _pairing_date(label, *, required=True):
+    return forms.DateField(label=label, required=required, widget=DateInput())
+
+
+class PairingForm(forms.Form):
+    """Pair a helper with the household the page is for (its start and, rarely, its end)."""
+
+    helper = HelperChoiceField(label=_("帮扶责任人"), queryset=None, empty_label=_("请选择"))
+    start_date = _pairing_date(_("结对日期"))
+    end_date = _pairing_date(_("解除日期"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["helper"].queryset = helper_choices(user)
+        self.fields["end_date"].help_text = _("结对仍在进行时不填。")
+        if not self.is_bound:
+            self.initial.setdefault("start_date", timezone.localdate())
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class PairingEditForm(forms.Form):
+    """Correct a pairing's dates (a handover is its own page)."""
+
+    start_date = _pairing_date(_("结对日期"))
+    end_date = _pairing_date(_("解除日期"), required=False)
+
+    def __init__(self, *args, user, pairing, **kwargs):
+        kwargs.setdefault(
+            "initial", {"start_date": pairing.start_date, "end_date": pairing.end_date}
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["end_date"].help_text = _("结对仍在进行时不填。")
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class PairingEndForm(forms.Form):
+    day = _pairing_date(_("解除日期"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day"].help_text = _("结对在这一天仍然有效，此后的走访不再计入该帮扶责任人。")
+        if not self.is_bound:
+            self.initial.setdefault("day", timezone.localdate())
+
+
+class HandoverForm(forms.Form):
+    helper = HelperChoiceField(label=_("接替的帮扶责任人"), queryset=None, empty_label=_("请选择"))
+    day = _pairing_date(_("交接日期"))
+
+    def __init__(self, *args, user, exclude_helper=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        helpers = helper_choices(user)
+        if exclude_helper is not None:
+            helpers = helpers.exclude(pk=exclude_helper)
+        self.fields["helper"].queryset = helpers
+        self.fields["day"].help_text = _(
+            "原结对在交接日期前一天解除，新的结对从交接日期开始；走访按当天的结对计入。"
+        )
+        if not self.is_bound:
+            self.initial.setdefault("day", timezone.localdate())
+
+
+class ReassignForm(forms.Form):
+    """The departing helper's households, all to one helper (or each to its own) on a day."""
+
+    to_helper = HelperChoiceField(
+        label=_("接替的帮扶责任人"),
+        queryset=None,
+        required=False,
+        empty_label=_("请选择"),
+        help_text=_("所有户都交给这位帮扶责任人；也可以在下面逐户另选。"),
+    )
+    day = _pairing_date(_("交接日期"))
+
+    def __init__(self, *args, user, departing, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_helper"].queryset = helper_choices(user).exclude(pk=departing.pk)
+        self.fields["day"].help_text = _("各户原结对在交接日期前一天解除。")
+        if not self.is_bound:
+            self.initial.setdefault("day", timezone.localdate())

@@ -128,6 +128,12 @@ class Household(models.Model):
         return self.head_name
 
     def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def fill_derived(self) -> None:
+        """The columns kept from the village and the name (township, path, pinyin initials),
+        also before a service validates the row."""
         # pypinyin loads its dictionaries on import (0.4 s here): only saving a household needs
         # them, not every process that loads the models.
         from pypinyin import Style, lazy_pinyin
@@ -137,7 +143,6 @@ class Household(models.Model):
         self.name_initials = "".join(lazy_pinyin(self.head_name, style=Style.FIRST_LETTER)).lower()[
             :20
         ]
-        super().save(*args, **kwargs)
 
     @property
     def assurances_met(self) -> bool:

@@ -5,19 +5,27 @@ number of queries whatever the page length (pinned in tests/pages)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cadres.models import Cadre
+from households.filters import PairingListFilter
 from households.models import (
     CreditStatus,
     Household,
     HouseholdPairing,
+    HouseholdPairingQuerySet,
+    IncomeRecord,
     Measure,
+    Member,
+    Plan,
     Visit,
 )
 
@@ -122,3 +130,159 @@ def helpers_for_form(
         return cadres.order_by("name")
     paired = HouseholdPairing.objects.in_force(today).filter(household=household)
     return cadres.filter(pk__in=paired.values("helper_id")).order_by("name")
+
+
+# --- household pairings (结对帮扶) -------------------------------------------------------------
+def pairing_base(user: User) -> HouseholdPairingQuerySet:
+    return HouseholdPairing.objects.visible_to(user).select_related(
+        "household__village", "helper__unit", "unit"
+    )
+
+
+def pairing_list(
+    *, user: User, params: Mapping[str, str] | None, request: HttpRequest | None = None
+) -> tuple[PairingListFilter, QuerySet[HouseholdPairing]]:
+    """The pairing list's FilterSet (bound to the query string) and its rows, in the user's
+    scope: a count and one page of rows with their household, village, helper and unit (a
+    fixed number of queries whatever the page length)."""
+    filterset = PairingListFilter(params or None, queryset=pairing_base(user), request=request)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else pairing_base(user)
+    return filterset, rows.order_by("household__path", "household__head_name", "start_date", "id")
+
+
+def pairing_detail(*, user: User, pk: int) -> HouseholdPairing:
+    return get_object_or_404(pairing_base(user), pk=pk)
+
+
+def pairing_visit_counts(pairings: list[HouseholdPairing]) -> dict[int, tuple[int, int]]:
+    """Per pairing: the visits attributed to it and how many of them count (one query)."""
+    ids = [p.pk for p in pairings]
+    if not ids:
+        return {}
+    rows = (
+        Visit.objects.filter(household_pairing_id__in=ids)
+        .order_by()
+        .values("household_pairing_id")
+        .annotate(n=Count("id"), counted=Count("id", filter=Visit.objects.counted_condition()))
+        .values_list("household_pairing_id", "n", "counted")
+    )
+    return {pairing_id: (n, counted) for pairing_id, n, counted in rows}
+
+
+@dataclass
+class HelperRow:
+    helper: Cadre
+    in_force: int
+
+
+def helpers_matching(*, user: User, q: str, on: datetime.date, limit: int = 30) -> list[HelperRow]:
+    """The reassign page's helper picker: helpers in scope by name, with how many of their
+    pairings are in force on the day (two queries)."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    helpers = list(
+        Cadre.objects.visible_to(user)
+        .filter(name__icontains=q)
+        .select_related("unit")
+        .order_by("name", "id")[:limit]
+    )
+    counts = dict(
+        HouseholdPairing.objects.visible_to(user)
+        .in_force(on)
+        .filter(helper_id__in=[h.pk for h in helpers])
+        .order_by()
+        .values("helper_id")
+        .annotate(n=Count("id"))
+        .values_list("helper_id", "n")
+    )
+    return [HelperRow(helper=h, in_force=counts.get(h.pk, 0)) for h in helpers]
+
+
+def helper_choices(user: User) -> QuerySet[Cadre]:
+    """Helpers a pairing form may name: the cadres in the user's scope (a coordinator's: their
+    unit's)."""
+    return Cadre.objects.visible_to(user).select_related("unit").order_by("name", "id")
+
+
+# --- coverage (全覆盖) -----------------------------------------------------------------------
+@dataclass
+class VillageCoverage:
+    village_id: int
+    name: str
+    households: int
+    uncovered: int
+
+    @property
+    def covered(self) -> int:
+        return self.households - self.uncovered
+
+
+def uncovered_households(
+    user: User, on: datetime.date, village_id: int | None = None
+) -> QuerySet[Household]:
+    """Households in scope without a helper in force on `on` (every household on the
+    register, whatever its status: 脱贫不脱帮扶, as HH-PAIRED judges them)."""
+    in_force = HouseholdPairing.objects.in_force(on).filter(household_id=OuterRef("pk"))
+    households = household_base(user).filter(~Exists(in_force))
+    if village_id:
+        households = households.filter(village_id=village_id)
+    return households.order_by("path", "head_name", "id")
+
+
+def coverage_by_village(user: User, on: datetime.date) -> list[VillageCoverage]:
+    """Per village in scope: households and those without a helper in force (one query)."""
+    in_force = HouseholdPairing.objects.in_force(on).filter(household_id=OuterRef("pk"))
+    rows = (
+        Household.objects.visible_to(user)
+        .annotate(paired=Exists(in_force))
+        .order_by()
+        .values("village_id", "village__name", "village__path")
+        .annotate(n=Count("id"), uncovered=Count("id", filter=Q(paired=False)))
+        .order_by("village__path", "village_id")
+    )
+    return [
+        VillageCoverage(
+            village_id=row["village_id"],
+            name=row["village__name"],
+            households=row["n"],
+            uncovered=row["uncovered"],
+        )
+        for row in rows
+    ]
+
+
+# --- one household, one plan -----------------------------------------------------------------
+def household_for_page(*, user: User, pk: int) -> Household:
+    return get_object_or_404(household_base(user), pk=pk)
+
+
+def plan_of(household: Household) -> Plan | None:
+    return Plan.objects.filter(household=household).select_related("created_by").first()
+
+
+def plan_measures(plan: Plan | None) -> list[Measure]:
+    if plan is None:
+        return []
+    return list(
+        Measure.objects.filter(plan=plan)
+        .select_related("owner")
+        .annotate(visit_count=Count("visits"))
+        .order_by("deadline", "id")
+    )
+
+
+def member_detail(*, user: User, pk: int) -> Member:
+    return get_object_or_404(Member.objects.visible_to(user).select_related("household"), pk=pk)
+
+
+def income_detail(*, user: User, pk: int) -> IncomeRecord:
+    return get_object_or_404(
+        IncomeRecord.objects.visible_to(user).select_related("household"), pk=pk
+    )
+
+
+def measure_detail(*, user: User, pk: int) -> Measure:
+    return get_object_or_404(
+        Measure.objects.visible_to(user).select_related("plan__household", "owner"), pk=pk
+    )

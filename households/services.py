@@ -33,24 +33,38 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.Image import Exif
 
 from cadres.models import Cadre
+from core.idcard import normalise_id_number
+from core.kept import (
+    kept_apply,
+    kept_delete,
+    kept_ensure_visible,
+    kept_require,
+    kept_save,
+    references,
+)
 from core.permissions import can_edit_entry, entry_author_cadre, records_own_entries
-from core.scope import Role
+from core.scope import Role, scope_of
 from households.models import (
     CreditStatus,
     Household,
     HouseholdPairing,
+    HouseholdPairingQuerySet,
+    IncomeRecord,
     Measure,
+    MeasureStatus,
+    Member,
     PairingRule,
+    Plan,
+    PovertyStatus,
     Visit,
     VisitKind,
     VisitPhoto,
 )
-from pairing.models import Pairing
+from pairing.models import Pairing, Unit
 from villages.models import Village
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from pairing.models import Unit
 
     # The models whose rows a write may name; each manager has `visible_to(user)`.
     _ScopedModel: TypeAlias = (
@@ -406,10 +420,13 @@ def visit_record(
     longitude: Decimal | None = None,
     org_pairing: Pairing | None = None,
     submission_token: uuid.UUID | None = None,
+    measure_done: bool = False,
 ) -> Visit:
     """Record a visit in one step. Raises ValidationError (with field names) for bad input,
     Http404 for anything outside the user's scope, PermissionDenied for a role that may not
-    enter visits. A repeated submission token returns the visit the first submission made."""
+    enter visits. A repeated submission token returns the visit the first submission made.
+    A visit that names a measure of the household's plan (一户一策) with `measure_done` marks
+    that measure done on the visit's date, in the visit's transaction."""
 
     if not user.can_enter_work:
         raise PermissionDenied(_("您的角色不能填报走访记录。"))
@@ -445,6 +462,7 @@ def visit_record(
     ):
         errors.setdefault("helper", []).append(_("走访人不在您的管辖范围内。"))
     _check_measure(user, measure, household, errors)
+    _check_measure_done(measure, measure_done, errors)
 
     checked: list[CheckedPhoto] = []
     for upload in photos or []:
@@ -486,8 +504,9 @@ def visit_record(
         submission_token=submission_token,
         created_by=user,
     )
+    done = measure if measure_done else None
     try:
-        _save_with_photos(visit, checked)
+        _save_with_photos(visit, checked, done)
     except IntegrityError:
         # Two submissions raced: the token or the one-credited-visit-a-day constraint caught it.
         if submission_token:
@@ -500,15 +519,36 @@ def visit_record(
         visit.credit_status = CreditStatus.NOT_COUNTED
         visit.pairing_rule = PairingRule.DUPLICATE
         visit.credit_reason = (str(DUPLICATE_REASON) + visit.credit_reason)[:300]
-        _save_with_photos(visit, checked)
+        _save_with_photos(visit, checked, done)
     return visit
 
 
-def _save_with_photos(visit: Visit, checked: list[CheckedPhoto]) -> None:
+def _check_measure_done(
+    measure: Measure | None, measure_done: bool, errors: dict[str, list[str]]
+) -> None:
+    if measure_done and measure is None:
+        errors.setdefault("measure_done", []).append(_("请先选择本次完成的帮扶措施。"))
+
+
+def _measure_mark_done(measure: Measure, day: datetime.date) -> None:
+    """A visit completed the measure: it is done on the visit's date (a measure already done
+    keeps its own date)."""
+    if measure.status == MeasureStatus.DONE:
+        return
+    measure.status = MeasureStatus.DONE
+    measure.done_on = day
+    measure.save(update_fields=["status", "done_on"])
+
+
+def _save_with_photos(
+    visit: Visit, checked: list[CheckedPhoto], done_measure: Measure | None = None
+) -> None:
     with transaction.atomic():
         visit.save()
         for photo in checked:
             VisitPhoto.objects.create(visit=visit, image=photo.upload, taken_at=photo.taken_at)
+        if done_measure is not None:
+            _measure_mark_done(done_measure, visit.visited_on)
 
 
 VISIT_EDITABLE_FIELDS = {
@@ -531,6 +571,7 @@ def visit_update(*, user: User, visit: Visit, **changes: Any) -> Visit:
     _ensure_visible(Visit, user, visit)
     if not can_edit_entry(user, visit):
         raise PermissionDenied(_("已超过修改期限，只有审核人员可以修改此记录。"))
+    measure_done = bool(changes.pop("measure_done", False))
     unknown = set(changes) - VISIT_EDITABLE_FIELDS
     if unknown:
         raise ValidationError({name: [_("该字段不能修改。")] for name in sorted(unknown)})
@@ -542,6 +583,7 @@ def visit_update(*, user: User, visit: Visit, **changes: Any) -> Visit:
     if not (new["learned"] or "").strip():
         errors.setdefault("learned", []).append(_("请填写了解的情况和帮扶内容。"))
     _check_measure(user, new["measure"], visit.household, errors)
+    _check_measure_done(new["measure"], measure_done, errors)
     new["latitude"], new["longitude"] = _check_coordinates(
         new["latitude"], new["longitude"], errors
     )
@@ -566,6 +608,8 @@ def visit_update(*, user: User, visit: Visit, **changes: Any) -> Visit:
     try:
         with transaction.atomic():
             visit.save()
+            if measure_done and visit.measure is not None:
+                _measure_mark_done(visit.measure, visit.visited_on)
     except IntegrityError as exc:
         visit.refresh_from_db()
         raise ValidationError({"visited_on": [str(DUPLICATE_REASON)]}) from exc
@@ -664,12 +708,101 @@ def visits_recredit(*, household_id: int, helper_ids: set[int] | None = None) ->
     return changed
 
 
-def _may_keep_pairings(user: User) -> None:
+# --- who keeps household pairings ---------------------------------------------------------------
+@dataclass
+class PairingKeeper:
+    """Which household pairings a user may assign, hand over and end (`pairing_keeper`): the
+    keeper's role (core.keepers "household_pairing") and, for a helping unit's coordinator, only
+    their own unit's helpers with households in the villages the unit is paired with. Scope
+    (404) is checked separately for every object a write names."""
 
-    if not (user.is_authenticated and user.is_active):
-        raise PermissionDenied
-    if not (user.is_superuser or user.role in (Role.ADMIN, Role.REVIEWER, Role.TOWNSHIP_STAFF)):
-        raise PermissionDenied(_("您的角色不能调整结对帮扶关系。"))
+    keeps: bool
+    unit_id: int | None = None  # a coordinator's unit; None: no unit rule
+    village_ids: frozenset[int] | None = None  # the villages that unit is paired with today
+
+    def allows(self, *, helper_unit_id: int | None, village_id: int | None) -> bool:
+        if not self.keeps:
+            return False
+        if self.unit_id is None:
+            return True
+        if helper_unit_id is not None and helper_unit_id != self.unit_id:
+            return False
+        return village_id is None or village_id in (self.village_ids or frozenset())
+
+    def allows_pairing(self, pairing: HouseholdPairing) -> bool:
+        return self.allows(
+            helper_unit_id=pairing.helper.unit_id, village_id=pairing.household.village_id
+        )
+
+
+def pairing_keeper(user: User) -> PairingKeeper:
+    """The rule, read once (one query for a coordinator, none for anyone else)."""
+    keeps = may_keep_household_pairings(user)
+    if not keeps or user.is_superuser or user.role != Role.COORDINATOR:
+        return PairingKeeper(keeps=keeps)
+    villages = frozenset(
+        Village.objects.filter(id__in=scope_of(user).village_ids()).values_list("id", flat=True)
+    )
+    return PairingKeeper(keeps=True, unit_id=user.unit_id or -1, village_ids=villages)
+
+
+def may_keep_household_pairings(user: User) -> bool:
+    try:
+        kept_require(user, "household_pairing")
+    except PermissionDenied:
+        return False
+    return True
+
+
+def pairing_keeper_require(
+    user: User, *, helper: Cadre | None = None, household: Household | None = None
+) -> None:
+    """Refuse (403, in Chinese) a pairing write the user does not keep: a role that does not
+    keep household pairings, or a coordinator naming another unit's helper or a household in a
+    village their unit is not paired with."""
+    kept_require(user, "household_pairing")
+    keeper = pairing_keeper(user)
+    if helper is not None and not keeper.allows(helper_unit_id=helper.unit_id, village_id=None):
+        raise PermissionDenied(
+            _("帮扶单位联络人只能调整本单位帮扶责任人的结对（%(helper)s 不是本单位的）。")
+            % {"helper": helper.name}
+        )
+    if household is not None and not keeper.allows(
+        helper_unit_id=None, village_id=household.village_id
+    ):
+        raise PermissionDenied(
+            _("%(household)s户所在村未与本单位结对，帮扶单位联络人不能调整该户的结对。")
+            % {"household": household.head_name}
+        )
+
+
+def pairings_kept_by(user: User) -> HouseholdPairingQuerySet:
+    """The pairings in the user's scope that the user may change."""
+    pairings = HouseholdPairing.objects.visible_to(user)
+    if not may_keep_household_pairings(user):
+        return pairings.none()
+    keeper = pairing_keeper(user)
+    if keeper.unit_id is not None:
+        pairings = pairings.filter(
+            helper__unit_id=keeper.unit_id, household__village_id__in=keeper.village_ids or []
+        )
+    return pairings
+
+
+def pairing_label(pairing: HouseholdPairing) -> str:
+    """A pairing as a refusal names it: 帮扶人甲 → 张三户（2025-01-01 起）."""
+    if pairing.end_date is None:
+        span = _("%(start)s 起") % {"start": pairing.start_date.isoformat()}
+    else:
+        span = _("%(start)s 至 %(end)s") % {
+            "start": pairing.start_date.isoformat(),
+            "end": pairing.end_date.isoformat(),
+        }
+    return _("%(helper)s → %(household)s户（%(span)s）") % {
+        "helper": pairing.helper.name,
+        "household": pairing.household.head_name,
+        "span": span,
+    }
 
 
 def _check_pairing(pairing: HouseholdPairing, errors: dict[str, list[str]]) -> None:
@@ -677,17 +810,36 @@ def _check_pairing(pairing: HouseholdPairing, errors: dict[str, list[str]]) -> N
         errors.setdefault("start_date", []).append(_("请填写结对日期。"))
     elif pairing.end_date is not None and pairing.end_date < pairing.start_date:
         errors.setdefault("end_date", []).append(_("解除日期不能早于结对日期。"))
-    if pairing.start_date is not None:
+    elif pairing.start_date < datetime.date(2000, 1, 1):
+        errors.setdefault("start_date", []).append(_("结对日期不合理。"))
+    left_on = getattr(pairing.helper, "left_on", None) if pairing.helper_id else None
+    if left_on is not None and pairing.start_date is not None and pairing.start_date >= left_on:
+        errors.setdefault("helper", []).append(
+            _("%(helper)s 已于 %(day)s 离任，不能从 %(start)s 起结对。")
+            % {
+                "helper": pairing.helper.name,
+                "day": left_on.isoformat(),
+                "start": pairing.start_date.isoformat(),
+            }
+        )
+    if pairing.start_date is not None and pairing.helper_id and pairing.household_id:
         overlapping = (
             HouseholdPairing.objects.filter(
                 household_id=pairing.household_id, helper_id=pairing.helper_id
             )
             .overlapping(pairing.start_date, pairing.end_date or datetime.date.max)
             .exclude(pk=pairing.pk)
+            .select_related("helper", "household")
+            .order_by("start_date", "id")
+            .first()
         )
-        if overlapping.exists():
+        if overlapping is not None:
             errors.setdefault("start_date", []).append(
-                _("该帮扶责任人与该户在这段时间已有结对记录。")
+                _(
+                    "同一帮扶责任人与同一户不能同时有两条生效的结对：已有结对“%(pairing)s”"
+                    "与这段时间重叠。"
+                )
+                % {"pairing": pairing_label(overlapping)}
             )
 
 
@@ -702,6 +854,13 @@ def _save_pairing(pairing: HouseholdPairing, touched_helpers: set[int]) -> House
     return pairing
 
 
+def _check_unit(user: User, unit: Unit | None) -> None:
+    kept_ensure_visible(Unit, user, unit)
+    keeper = pairing_keeper(user)
+    if unit is not None and keeper.unit_id is not None and unit.pk != keeper.unit_id:
+        raise PermissionDenied(_("帮扶单位联络人只能登记本单位的结对。"))
+
+
 def household_pairing_record(
     *,
     user: User,
@@ -713,10 +872,11 @@ def household_pairing_record(
 ) -> HouseholdPairing:
     """Pair a helper with a household from `start_date` (to `end_date`); the helper's visits
     to the household in that span are counted from now on, in the same transaction."""
-
-    _may_keep_pairings(user)
-    _ensure_visible(Household, user, household)
-    _ensure_visible(Cadre, user, helper)
+    kept_require(user, "household_pairing")
+    kept_ensure_visible(Household, user, household)
+    kept_ensure_visible(Cadre, user, helper)
+    _check_unit(user, unit)
+    pairing_keeper_require(user, helper=helper, household=household)
     pairing = HouseholdPairing(
         household=household,
         helper=helper,
@@ -732,24 +892,554 @@ def household_pairing_update(
 ) -> HouseholdPairing:
     """Correct a pairing's helper, unit or dates, or end it (`end_date`); the visits the change
     touches (of the old and the new helper) are decided again in the same transaction."""
-    _may_keep_pairings(user)
-    _ensure_visible(HouseholdPairing, user, pairing)
-    unknown = set(changes) - PAIRING_FIELDS
-    if unknown:
-        raise ValidationError({name: [_("该字段不能修改。")] for name in sorted(unknown)})
+    kept_require(user, "household_pairing")
+    kept_ensure_visible(HouseholdPairing, user, pairing)
+    pairing_keeper_require(user, helper=pairing.helper, household=pairing.household)
+    if changes.get("helper") is not None:
+        kept_ensure_visible(Cadre, user, changes["helper"])
+        pairing_keeper_require(user, helper=changes["helper"])
+    if "unit" in changes:
+        _check_unit(user, changes["unit"])
     touched = {pairing.helper_id}
-    for name, value in changes.items():
-        setattr(pairing, name, value)
+    kept_apply(pairing, changes, PAIRING_FIELDS)
     touched.add(pairing.helper_id)
     return _save_pairing(pairing, touched)
 
 
+def household_pairing_end(
+    *, user: User, pairing: HouseholdPairing, day: datetime.date | None
+) -> HouseholdPairing:
+    """End a pairing on `day` (its last day in force); it keeps its record and its visits up
+    to that day, and visits after it stop counting, in the same transaction."""
+    if day is None:
+        kept_require(user, "household_pairing")
+        raise ValidationError({"end_date": [_("请填写解除日期。")]})
+    return household_pairing_update(user=user, pairing=pairing, end_date=day)
+
+
 def household_pairing_delete(*, user: User, pairing: HouseholdPairing) -> None:
-    """Remove a pairing entered by mistake (ending one is `household_pairing_update` with an
-    end date); its visits are decided again without it."""
-    _may_keep_pairings(user)
-    _ensure_visible(HouseholdPairing, user, pairing)
+    """Remove a pairing entered by mistake, while no visit is attributed to it (otherwise it is
+    ended with a date); the helper's visits are decided again without it."""
+    kept_require(user, "household_pairing")
+    kept_ensure_visible(HouseholdPairing, user, pairing)
+    pairing_keeper_require(user, helper=pairing.helper, household=pairing.household)
     with transaction.atomic():
         household_id, helper_id = pairing.household_id, pairing.helper_id
-        pairing.delete()
+        kept_delete(pairing, end_field="end_date")
         visits_recredit(household_id=household_id, helper_ids={helper_id})
+
+
+# --- handing a household over to another helper --------------------------------------------
+@dataclass
+class Handover:
+    """One household handed over: the old pairing (ended the day before) and the new one."""
+
+    old: HouseholdPairing
+    new: HouseholdPairing
+
+
+def _handover_errors(
+    pairing: HouseholdPairing, helper: Cadre | None, day: datetime.date | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    label = pairing_label(pairing)
+    if helper is None:
+        errors.setdefault("helper", []).append(_("请选择接替的帮扶责任人。"))
+    elif helper.pk == pairing.helper_id:
+        errors.setdefault("helper", []).append(
+            _("接替的帮扶责任人与原结对“%(pairing)s”的帮扶责任人相同。") % {"pairing": label}
+        )
+    if day is None:
+        errors.setdefault("day", []).append(_("请填写交接日期。"))
+        return errors
+    if day <= pairing.start_date:
+        errors.setdefault("day", []).append(
+            _(
+                "交接日期（%(day)s）须晚于原结对“%(pairing)s”的结对日期：原结对在交接日期前一天"
+                "解除，不能早于它开始的那一天。"
+            )
+            % {"day": day.isoformat(), "pairing": label}
+        )
+    elif pairing.end_date is not None and day > pairing.end_date:
+        errors.setdefault("day", []).append(
+            _("原结对“%(pairing)s”已于 %(end)s 解除，交接日期（%(day)s）不能晚于解除日期。")
+            % {"pairing": label, "end": pairing.end_date.isoformat(), "day": day.isoformat()}
+        )
+    if helper is not None and helper.pk != pairing.helper_id and not errors.get("day"):
+        new = HouseholdPairing(
+            household=pairing.household,
+            helper=helper,
+            start_date=day,
+            end_date=pairing.end_date,
+        )
+        new_errors: dict[str, list[str]] = {}
+        _check_pairing(new, new_errors)
+        for messages in new_errors.values():
+            errors.setdefault("helper", []).extend(messages)
+    return errors
+
+
+def _handover_apply(
+    pairing: HouseholdPairing, helper: Cadre, day: datetime.date, unit: Unit | None
+) -> Handover:
+    """In the caller's transaction: the old pairing ends the day before, the new one starts on
+    the day (to the old one's planned end, if it had one)."""
+    planned_end = pairing.end_date
+    pairing.end_date = day - datetime.timedelta(days=1)
+    pairing.save(update_fields=["end_date"])
+    new = HouseholdPairing.objects.create(
+        household=pairing.household,
+        helper=helper,
+        unit=unit if unit is not None else helper.unit,
+        start_date=day,
+        end_date=planned_end,
+    )
+    visits_recredit(household_id=pairing.household_id, helper_ids={pairing.helper_id, helper.pk})
+    return Handover(old=pairing, new=new)
+
+
+def household_pairing_handover(
+    *,
+    user: User,
+    pairing: HouseholdPairing,
+    helper: Cadre | None,
+    day: datetime.date | None,
+    unit: Unit | None = None,
+) -> Handover:
+    """Hand a household over to another helper on `day`: the old pairing keeps its record and
+    ends the day before, the new one starts on the day, in one transaction; each visit stays
+    attributed to (and counted for) the helper who was paired on its date."""
+    kept_require(user, "household_pairing")
+    kept_ensure_visible(HouseholdPairing, user, pairing)
+    kept_ensure_visible(Cadre, user, helper)
+    pairing_keeper_require(user, helper=pairing.helper, household=pairing.household)
+    if helper is not None:
+        pairing_keeper_require(user, helper=helper)
+    _check_unit(user, unit)
+    errors = _handover_errors(pairing, helper, day)
+    if errors:
+        raise ValidationError(errors)
+    assert helper is not None and day is not None  # no errors: both given
+    with transaction.atomic():
+        locked = HouseholdPairing.objects.select_for_update().get(pk=pairing.pk)
+        if locked.end_date != pairing.end_date or locked.start_date != pairing.start_date:
+            raise ValidationError({"day": [_("该结对刚被他人修改，请刷新页面后再交接。")]})
+        return _handover_apply(pairing, helper, day, unit)
+
+
+def helper_pairings_in_force(
+    *, user: User, helper: Cadre, day: datetime.date
+) -> QuerySet[HouseholdPairing]:
+    """A departing helper's pairings in force on `day` that the user may hand over."""
+    return (
+        pairings_kept_by(user)
+        .filter(helper=helper)
+        .in_force(day)
+        .select_related("household__village", "helper", "unit")
+        .order_by("household__path", "household__head_name", "id")
+    )
+
+
+def household_pairings_reassign(
+    *,
+    user: User,
+    helper: Cadre,
+    day: datetime.date | None,
+    to_helper: Cadre | None = None,
+    choices: dict[int, Cadre] | None = None,
+) -> list[Handover]:
+    """Hand all of a departing helper's pairings in force on `day` (in the user's scope) to
+    one new helper, or each to the helper `choices` names for its pairing id (`to_helper` for
+    the rest), on that day: all or nothing, every refusal naming its pairing. Returns what
+    changed."""
+    kept_require(user, "household_pairing")
+    kept_ensure_visible(Cadre, user, helper)
+    pairing_keeper_require(user, helper=helper)
+    choices = dict(choices or {})
+    for chosen in [to_helper, *choices.values()]:
+        kept_ensure_visible(Cadre, user, chosen)
+        if chosen is not None:
+            pairing_keeper_require(user, helper=chosen)
+    if day is None:
+        raise ValidationError({"day": [_("请填写交接日期。")]})
+    pairings = list(helper_pairings_in_force(user=user, helper=helper, day=day))
+    if not pairings:
+        raise ValidationError(
+            {
+                "helper": [
+                    _("%(helper)s 在 %(day)s 没有您可以调整的生效结对。")
+                    % {"helper": helper.name, "day": day.isoformat()}
+                ]
+            }
+        )
+    unknown = set(choices) - {p.pk for p in pairings}
+    if unknown:
+        raise ValidationError({"choices": [_("所选结对不是该帮扶责任人在交接日期生效的结对。")]})
+    problems: list[str] = []
+    targets: list[tuple[HouseholdPairing, Cadre]] = []
+    for pairing in pairings:
+        target = choices.get(pairing.pk, to_helper)
+        if target is None:
+            problems.append(
+                _("%(pairing)s：请选择接替的帮扶责任人。") % {"pairing": pairing_label(pairing)}
+            )
+            continue
+        errors = _handover_errors(pairing, target, day)
+        for messages in errors.values():
+            problems.extend(messages)
+        targets.append((pairing, target))
+    if problems:
+        raise ValidationError({"__all__": problems})
+    with transaction.atomic():
+        ids = [p.pk for p in pairings]
+        locked = {
+            p.pk: (p.start_date, p.end_date)
+            for p in HouseholdPairing.objects.select_for_update().filter(pk__in=ids)
+        }
+        if any(locked.get(p.pk) != (p.start_date, p.end_date) for p in pairings):
+            raise ValidationError({"__all__": [_("有结对刚被他人修改，请刷新页面后再交接。")]})
+        return [_handover_apply(pairing, target, day, None) for pairing, target in targets]
+
+
+# --- households ----------------------------------------------------------------------------
+HOUSEHOLD_FIELDS = {
+    "village",
+    "group_name",
+    "head_name",
+    "head_id_number",
+    "phone",
+    "size",
+    "cause",
+    "track",
+    "key_difficulty",
+    "status",
+    "registered_year",
+    "exit_year",
+    "food_clothing_ok",
+    "education_ok",
+    "medical_ok",
+    "housing_ok",
+    "water_ok",
+    "address",
+}
+# A household's own parts: entered with it, removed with it.
+HOUSEHOLD_PARTS = {"members", "incomes"}
+
+
+def _id_taken(user: User, household: Household, errors: dict[str, list[str]]) -> None:
+    number = household.head_id_number
+    if not number:
+        return
+    other = (
+        Household.objects.filter(head_id_number=number)
+        .exclude(pk=household.pk)
+        .select_related("village")
+        .first()
+    )
+    if other is None:
+        return
+    if Household.objects.visible_to(user).filter(pk=other.pk).exists():
+        message = _("该身份证号已登记为%(village)s %(name)s户的户主。") % {
+            "village": other.village.name,
+            "name": other.head_name,
+        }
+    else:
+        message = _("该身份证号已在您管辖范围以外的地方登记为户主，请与当地核实。")
+    errors.setdefault("head_id_number", []).append(message)
+
+
+def _household_save(user: User, household: Household) -> Household:
+    household.head_id_number = normalise_id_number(household.head_id_number or "")
+    household.head_name = (household.head_name or "").strip()
+    if household.village_id is None:
+        raise ValidationError({"village": [_("请选择村。")]})
+    household.fill_derived()
+    # Without a name there are no initials: the refusal is the name's ("不能为空"), not theirs.
+    household.name_initials = household.name_initials or "-"
+    errors: dict[str, list[str]] = {}
+    _id_taken(user, household, errors)
+    if household.status == PovertyStatus.EXITED and household.exit_year is None:
+        errors.setdefault("exit_year", []).append(_("已脱贫的户请填写脱贫年度。"))
+    return kept_save(
+        household,
+        errors=errors,
+        unique_error=("head_id_number", str(_("该身份证号已登记为户主。"))),
+    )
+
+
+def household_record(*, user: User, village: Village, **fields: Any) -> Household:
+    """Register a household in a village of the user's scope (township staff; reviewers may
+    correct). The head's ID number is unique: a number already registered is refused with the
+    household it belongs to."""
+    kept_require(user, "household")
+    kept_ensure_visible(Village, user, village)
+    household = Household(village=village)
+    kept_apply(household, fields, HOUSEHOLD_FIELDS - {"village"})
+    return _household_save(user, household)
+
+
+def household_update(*, user: User, household: Household, **changes: Any) -> Household:
+    kept_require(user, "household")
+    kept_ensure_visible(Household, user, household)
+    if "village" in changes:
+        kept_ensure_visible(Village, user, changes["village"])
+    kept_apply(household, changes, HOUSEHOLD_FIELDS)
+    return _household_save(user, household)
+
+
+def household_end(
+    *, user: User, household: Household, day: datetime.date | None, reason: str = ""
+) -> Household:
+    """A household on the register is never deleted once records refer to it: it exits
+    (脱贫, its status) in the year of `day`, and keeps its helpers, visits and plan."""
+    kept_require(user, "household")
+    kept_ensure_visible(Household, user, household)
+    if day is None:
+        raise ValidationError({"exit_year": [_("请填写脱贫日期。")]})
+    if day > timezone.localdate():
+        raise ValidationError({"exit_year": [_("脱贫日期不能晚于今天。")]})
+    household.status = PovertyStatus.EXITED
+    household.exit_year = day.year
+    return _household_save(user, household)
+
+
+def household_delete(*, user: User, household: Household) -> None:
+    """Delete a household entered by mistake (with its members and incomes) while no other
+    record refers to it; otherwise it is marked exited instead."""
+    kept_require(user, "household")
+    kept_ensure_visible(Household, user, household)
+    found = references(household, ignore=HOUSEHOLD_PARTS)
+    if found:
+        raise ValidationError(
+            {
+                "__all__": [
+                    _("已有记录引用（%(refs)s），不能删除；请将该户标记为已脱贫（退出）。")
+                    % {"refs": "、".join(found)}
+                ]
+            }
+        )
+    kept_delete(household, end_field=None, ignore=HOUSEHOLD_PARTS)
+
+
+# --- members -------------------------------------------------------------------------------
+MEMBER_FIELDS = {"name", "relation", "id_number", "birth_year", "health", "education", "works_away"}
+
+
+def _member_save(user: User, member: Member) -> Member:
+    member.id_number = normalise_id_number(member.id_number or "") or None
+    member.name = (member.name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if member.id_number:
+        other = (
+            Member.objects.filter(id_number=member.id_number)
+            .exclude(pk=member.pk)
+            .select_related("household")
+            .first()
+        )
+        if other is not None:
+            if Member.objects.visible_to(user).filter(pk=other.pk).exists():
+                message = _("该身份证号已登记为%(household)s户的家庭成员%(name)s。") % {
+                    "household": other.household.head_name,
+                    "name": other.name,
+                }
+            else:
+                message = _("该身份证号已在您管辖范围以外登记为家庭成员，请与当地核实。")
+            errors.setdefault("id_number", []).append(message)
+    if member.relation == Member.Relation.HEAD:
+        head = (
+            Member.objects.filter(household_id=member.household_id, relation=Member.Relation.HEAD)
+            .exclude(pk=member.pk)
+            .first()
+        )
+        if head is not None:
+            errors.setdefault("relation", []).append(
+                _("该户已登记户主（%(name)s），一户只有一位户主。") % {"name": head.name}
+            )
+    year = member.birth_year
+    if year is not None and not 1900 <= year <= timezone.localdate().year:
+        errors.setdefault("birth_year", []).append(_("出生年份应在 1900 年至今年之间。"))
+    return kept_save(
+        member, errors=errors, unique_error=("id_number", str(_("该身份证号已登记。")))
+    )
+
+
+def member_record(*, user: User, household: Household, **fields: Any) -> Member:
+    kept_require(user, "member")
+    kept_ensure_visible(Household, user, household)
+    member = Member(household=household)
+    kept_apply(member, fields, MEMBER_FIELDS)
+    return _member_save(user, member)
+
+
+def member_update(*, user: User, member: Member, **changes: Any) -> Member:
+    kept_require(user, "member")
+    kept_ensure_visible(Member, user, member)
+    kept_apply(member, changes, MEMBER_FIELDS)
+    return _member_save(user, member)
+
+
+def member_delete(*, user: User, member: Member) -> None:
+    kept_require(user, "member")
+    kept_ensure_visible(Member, user, member)
+    kept_delete(member, end_field=None)
+
+
+# --- yearly incomes ------------------------------------------------------------------------
+INCOME_FIELDS = {"year", "per_capita_net_income"}
+
+
+def _income_save(income: IncomeRecord) -> IncomeRecord:
+    errors: dict[str, list[str]] = {}
+    year = income.year
+    if year is not None and not 2000 <= year <= timezone.localdate().year:
+        errors.setdefault("year", []).append(_("年度应在 2000 年至今年之间。"))
+    other = (
+        IncomeRecord.objects.filter(household_id=income.household_id, year=year)
+        .exclude(pk=income.pk)
+        .first()
+    )
+    if year is not None and other is not None:
+        errors.setdefault("year", []).append(
+            _("该户 %(year)d 年已有收入记录（年人均纯收入 %(amount)s 元），请修改那一条。")
+            % {"year": year, "amount": other.per_capita_net_income}
+        )
+    return kept_save(
+        income,
+        errors=errors,
+        unique_error=("year", str(_("该户这一年度已有收入记录。"))),
+    )
+
+
+def income_record(
+    *, user: User, household: Household, year: int, per_capita_net_income: Decimal
+) -> IncomeRecord:
+    kept_require(user, "income")
+    kept_ensure_visible(Household, user, household)
+    return _income_save(
+        IncomeRecord(household=household, year=year, per_capita_net_income=per_capita_net_income)
+    )
+
+
+def income_update(*, user: User, income: IncomeRecord, **changes: Any) -> IncomeRecord:
+    kept_require(user, "income")
+    kept_ensure_visible(IncomeRecord, user, income)
+    kept_apply(income, changes, INCOME_FIELDS)
+    return _income_save(income)
+
+
+def income_delete(*, user: User, income: IncomeRecord) -> None:
+    kept_require(user, "income")
+    kept_ensure_visible(IncomeRecord, user, income)
+    kept_delete(income, end_field=None)
+
+
+# --- one household, one plan (一户一策) and its measures --------------------------------------
+PLAN_FIELDS = {"summary", "drawn_up_on"}
+MEASURE_FIELDS = {"content", "owner", "deadline", "status", "done_on"}
+
+
+def _plan_save(plan: Plan) -> Plan:
+    errors: dict[str, list[str]] = {}
+    if plan.drawn_up_on is not None and plan.drawn_up_on > timezone.localdate():
+        errors.setdefault("drawn_up_on", []).append(_("制定日期不能晚于今天。"))
+    other = Plan.objects.filter(household_id=plan.household_id).exclude(pk=plan.pk).first()
+    if other is not None:
+        errors.setdefault("household", []).append(
+            _("该户已有一户一策（制定于 %(day)s），请修改那一份。")
+            % {"day": other.drawn_up_on.isoformat()}
+        )
+    plan.summary = (plan.summary or "").strip()
+    return kept_save(plan, errors=errors, unique_error=("household", str(_("该户已有一户一策。"))))
+
+
+def plan_record(
+    *, user: User, household: Household, drawn_up_on: datetime.date, summary: str = ""
+) -> Plan:
+    kept_require(user, "plan")
+    kept_ensure_visible(Household, user, household)
+    return _plan_save(
+        Plan(household=household, drawn_up_on=drawn_up_on, summary=summary, created_by=user)
+    )
+
+
+def plan_update(*, user: User, plan: Plan, **changes: Any) -> Plan:
+    kept_require(user, "plan")
+    kept_ensure_visible(Plan, user, plan)
+    kept_apply(plan, changes, PLAN_FIELDS)
+    return _plan_save(plan)
+
+
+def plan_delete(*, user: User, plan: Plan) -> None:
+    """A plan without measures may be removed; one with measures keeps them."""
+    kept_require(user, "plan")
+    kept_ensure_visible(Plan, user, plan)
+    kept_delete(plan, end_field=None)
+
+
+def _measure_save(user: User, measure: Measure) -> Measure:
+    errors: dict[str, list[str]] = {}
+    measure.content = (measure.content or "").strip()
+    today = timezone.localdate()
+    if measure.status == MeasureStatus.DONE and measure.done_on is None:
+        measure.done_on = today
+    if measure.done_on is not None:
+        if measure.status != MeasureStatus.DONE:
+            errors.setdefault("done_on", []).append(_("填写了完成日期的措施，进度应为“已完成”。"))
+        elif measure.done_on > today:
+            errors.setdefault("done_on", []).append(_("完成日期不能晚于今天。"))
+    return kept_save(measure, errors=errors)
+
+
+def measure_record(
+    *,
+    user: User,
+    plan: Plan,
+    content: str,
+    deadline: datetime.date,
+    owner: Cadre | None = None,
+    status: str = MeasureStatus.PLANNED,
+    done_on: datetime.date | None = None,
+) -> Measure:
+    """A measure of a household's plan with its deadline and responsible person; marking it
+    done without a date dates it today."""
+    kept_require(user, "measure")
+    kept_ensure_visible(Plan, user, plan)
+    kept_ensure_visible(Cadre, user, owner)
+    measure = Measure(
+        plan=plan,
+        content=content,
+        deadline=deadline,
+        owner=owner,
+        status=status or MeasureStatus.PLANNED,
+        done_on=done_on,
+    )
+    return _measure_save(user, measure)
+
+
+def measure_update(*, user: User, measure: Measure, **changes: Any) -> Measure:
+    kept_require(user, "measure")
+    kept_ensure_visible(Measure, user, measure)
+    if changes.get("owner") is not None:
+        kept_ensure_visible(Cadre, user, changes["owner"])
+    if changes.get("status") not in (None, MeasureStatus.DONE) and "done_on" not in changes:
+        changes["done_on"] = None  # no longer done: no completion date
+    kept_apply(measure, changes, MEASURE_FIELDS)
+    return _measure_save(user, measure)
+
+
+def measure_delete(*, user: User, measure: Measure) -> None:
+    """A measure no visit names may be removed; one a visit names keeps its record (change
+    its status instead)."""
+    kept_require(user, "measure")
+    kept_ensure_visible(Measure, user, measure)
+    found = references(measure)
+    if found:
+        raise ValidationError(
+            {
+                "__all__": [
+                    _("已有记录引用（%(refs)s），不能删除；请改为修改它的进度。")
+                    % {"refs": "、".join(found)}
+                ]
+            }
+        )
+    kept_delete(measure, end_field=None)
