@@ -12,7 +12,9 @@ def navigation(request):
         return {"nav_items": []}
     keeps_any = bool(kinds_kept_by(user))
     candidates = [
-        ("home", _("首页"), True),
+        ("home", _("首页"), user.role != Role.COORDINATOR or not user.unit_id),
+        # A helping unit's coordinator works from their unit's page.
+        ("pairing:my_unit", _("本单位"), user.role == Role.COORDINATOR and bool(user.unit_id)),
         ("villages:list", _("村"), True),
         ("households:list", _("贫困户"), True),
         ("households:visit_create", _("记录走访"), user.can_enter_work),

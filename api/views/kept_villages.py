@@ -5,6 +5,8 @@ writes. See api/urls.py KEPT_MODULES."""
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,6 +28,7 @@ from api.exceptions import PayloadTooLarge
 from api.serializers import kept_villages as s
 from ledgers.models import SheetImport
 from ledgers.sheets import services as sheet_services
+from ledgers.sheets.base import sheets
 from villages import services as village_services
 from villages.models import Region, Village, VillageIncome
 
@@ -163,7 +166,8 @@ KIND_PARAMETER = OpenApiParameter(
 ID_PARAMETER = OpenApiParameter(
     "import_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=gettext_lazy("导入编号。")
 )
-KIND_RE = r"(?P<kind>[a-z][a-z0-9_-]{0,39})"
+# Only the kinds that exist: any other word under imports/ is the API's JSON 404.
+KIND_RE = "(?P<kind>" + "|".join(sorted(re.escape(spec.kind) for spec in sheets())) + ")"
 
 
 class SheetImportViewSet(
