@@ -220,24 +220,34 @@ class UserScope:
     # --- extra rules a QuerySet names with `scope_extra` ----------------------------------------
     def extra_cadre(self, qs: ScopedQuerySet) -> Q:
         """A cadre is also visible where they work: paired with a household in scope, on a term
-        in a village in scope, or in a work team serving one."""
+        in a village in scope, in a work team serving one, dispatched to one as a talent, or a
+        helper of a unit paired with a village in scope (so township staff can pair a unit's
+        helper who has no household yet, or hand households over to them)."""
         pairings = self.filter(model("households.HouseholdPairing").objects.all())
         terms = self.filter(model("cadres.Term").objects.all())
         villages = self.filter(model("villages.Village").objects.all()).values("id")
         members = model("cadres.WorkTeamMember").objects.filter(team__villages__in=villages)
+        talents = model("cadres.TalentAssignment").objects.filter(village__in=villages)
         return (
             Q(id__in=pairings.values("helper_id"))
             | Q(id__in=terms.values("cadre_id"))
             | Q(id__in=members.values("cadre_id"))
+            | Q(id__in=talents.values("cadre_id"))
+            | Q(kind="helper", unit_id__in=self._paired_unit_ids())
         )
+
+    def _paired_unit_ids(self) -> models.QuerySet[Any, dict[str, Any]]:
+        """The units leading or taking part in a pairing in scope."""
+        paired = self.filter(model("pairing.Pairing").objects.all())
+        participants = model("pairing.PairingParticipant").objects.filter(pairing__in=paired)
+        return model("pairing.Unit").objects.filter(
+            Q(id__in=paired.values("lead_unit_id"))
+            | Q(id__in=participants.values("organisation__unit_id"))
+        ).values("id")
 
     def extra_unit(self, qs: ScopedQuerySet) -> Q:
         """A unit is also visible where it leads or takes part in a pairing in scope."""
-        paired = self.filter(model("pairing.Pairing").objects.all())
-        participants = model("pairing.PairingParticipant").objects.filter(pairing__in=paired)
-        return Q(id__in=paired.values("lead_unit_id")) | Q(
-            id__in=participants.values("organisation__unit_id")
-        )
+        return Q(id__in=self._paired_unit_ids())
 
     # --- the filter ------------------------------------------------------------------------------
     def filter(self, qs: _QS) -> _QS:
