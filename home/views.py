@@ -9,7 +9,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from assessments.selectors import Thresholds
@@ -45,6 +45,9 @@ HOME_LIST_LENGTH = 20
 @login_required
 def home(request):
     user = request.user
+    if user.role == Role.COORDINATOR and user.unit_id:
+        # A helping unit's coordinator works from their unit's page (helpers, coverage, results).
+        return redirect("pairing:my_unit")
     today = timezone.localdate()
     context = {"today": today, "week_start": week_start(today)}
     if user.is_reviewer:

@@ -211,7 +211,9 @@ def test_home_works_for_every_role(world, client):
         world.admin,
     ):
         client.force_login(user)
-        response = client.get(reverse("home"))
+        response = client.get(reverse("home"), follow=True)
         assert response.status_code == 200, user.username
+        if user == world.coordinator:  # a unit's coordinator works from their unit's page
+            assert response.redirect_chain == [(reverse("pairing:my_unit"), 302)]
         visit_links = reverse("households:visit_create") in response.content.decode()
         assert visit_links == user.can_enter_work, user.username
