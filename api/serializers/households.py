@@ -275,6 +275,9 @@ class VisitWriteSerializer(StrictSerializer):
         allow_null=True,
         help_text=_("本次推进的一户一策措施编号。"),
     )
+    measure_done = serializers.BooleanField(
+        required=False, help_text=_("true：本次走访完成了所选措施（措施标记为已完成）。")
+    )
     org_pairing = ScopedPrimaryKeyRelatedField(
         queryset=Pairing.objects.all(),
         required=False,
@@ -307,6 +310,9 @@ class VisitUpdateSerializer(StrictSerializer):
     problems = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
     measure = ScopedPrimaryKeyRelatedField(
         queryset=Measure.objects.all(), required=False, allow_null=True
+    )
+    measure_done = serializers.BooleanField(
+        required=False, help_text=_("true：本次走访完成了所选措施（措施标记为已完成）。")
     )
     latitude = CoordinateField(required=False, allow_null=True, min_value=-90, max_value=90)
     longitude = CoordinateField(required=False, allow_null=True, min_value=-180, max_value=180)
