@@ -55,6 +55,42 @@ KEEPERS: dict[str, frozenset[str]] = {
     "helper": UNIT,  # the unit's helpers (Party members and cadres)
     "project": UNIT,
     "donation": UNIT,
+    # monitoring against relapse (防止返贫致贫; monitoring/services.py): county reviewers set
+    # the range and decide; township staff run the steps of their township (reviewers may
+    # correct), the township's own review is theirs alone; stationed cadres raise clues and
+    # record home checks for their villages
+    "monitoring_range": REVIEWER,
+    "county_decision": REVIEWER,
+    "clue_acceptance": TOWNSHIP,
+    "clue_decision": TOWNSHIP,
+    "monitoring_case": TOWNSHIP,
+    "data_comparison": TOWNSHIP,
+    "village_appraisal": TOWNSHIP,
+    "public_notice": TOWNSHIP,
+    "monitoring_measure": TOWNSHIP,
+    "monitoring_finance": TOWNSHIP,
+    "risk_removal": TOWNSHIP,
+    "township_review": frozenset({Role.TOWNSHIP_STAFF}),
+    "risk_clue": frozenset({Role.TOWNSHIP_STAFF, Role.CADRE, Role.REVIEWER}),
+    "home_check": frozenset({Role.TOWNSHIP_STAFF, Role.CADRE, Role.REVIEWER}),
+}
+
+# Monitoring work is a step of a procedure rather than a record: its refusal names the action.
+ACTION_LABELS = {
+    "monitoring_range": gettext_lazy("设定监测范围"),
+    "county_decision": gettext_lazy("进行县级审定"),
+    "clue_acceptance": gettext_lazy("受理农户申报"),
+    "clue_decision": gettext_lazy("办结风险线索"),
+    "monitoring_case": gettext_lazy("启动或调整监测识别"),
+    "data_comparison": gettext_lazy("登记数据比对结果"),
+    "village_appraisal": gettext_lazy("登记民主评议和公示"),
+    "public_notice": gettext_lazy("维护公示"),
+    "monitoring_measure": gettext_lazy("维护监测帮扶措施"),
+    "monitoring_finance": gettext_lazy("登记收支情况"),
+    "risk_removal": gettext_lazy("办理风险消除"),
+    "township_review": gettext_lazy("进行乡镇审核"),
+    "risk_clue": gettext_lazy("登记风险线索"),
+    "home_check": gettext_lazy("登记入户核实"),
 }
 
 KIND_LABELS = {

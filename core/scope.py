@@ -240,10 +240,14 @@ class UserScope:
         """The units leading or taking part in a pairing in scope."""
         paired = self.filter(model("pairing.Pairing").objects.all())
         participants = model("pairing.PairingParticipant").objects.filter(pairing__in=paired)
-        return model("pairing.Unit").objects.filter(
-            Q(id__in=paired.values("lead_unit_id"))
-            | Q(id__in=participants.values("organisation__unit_id"))
-        ).values("id")
+        return (
+            model("pairing.Unit")
+            .objects.filter(
+                Q(id__in=paired.values("lead_unit_id"))
+                | Q(id__in=participants.values("organisation__unit_id"))
+            )
+            .values("id")
+        )
 
     def extra_unit(self, qs: ScopedQuerySet) -> Q:
         """A unit is also visible where it leads or takes part in a pairing in scope."""

@@ -6,8 +6,8 @@ conditions of a risk removal and the deadlines' stored days (monitoring/selector
 Who does what (DOMAIN.md "After 2020", issue 14): township staff run the steps for their
 township; stationed cadres raise clues and record home checks for their villages; county
 reviewers decide and keep the monitoring range of their region; administrators may do all.
-Each rule is one entry of MONITORING_KEEPERS and one small `may_*` function; the kinds are the
-ones to move into core/keepers.py KEEPERS (then `may_monitor` becomes `core.keepers.may_keep`)."""
+Each rule is one entry of core.keepers.KEEPERS (the monitoring kinds) and one small `may_*`
+function here."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.keepers import ACTION_LABELS, may_keep
 from core.kept import kept_apply, kept_ensure_visible, kept_save
-from core.scope import Role
 from households.models import Household, Member
 from households.services import photo_reencode
 from monitoring import selectors
@@ -67,47 +67,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 # --- who may do what -------------------------------------------------------------------------
-TOWNSHIP = frozenset({Role.TOWNSHIP_STAFF, Role.REVIEWER})
-TOWNSHIP_AND_CADRES = frozenset({Role.TOWNSHIP_STAFF, Role.CADRE, Role.REVIEWER})
-
-MONITORING_KEEPERS: dict[str, frozenset[str]] = {
-    # county reviewers of the region (administrators: everything)
-    "monitoring_range": frozenset({Role.REVIEWER}),
-    "county_decision": frozenset({Role.REVIEWER}),
-    # township staff run the steps for their township (reviewers may correct) …
-    "clue_acceptance": TOWNSHIP,
-    "clue_decision": TOWNSHIP,
-    "monitoring_case": TOWNSHIP,
-    "data_comparison": TOWNSHIP,
-    "village_appraisal": TOWNSHIP,
-    "public_notice": TOWNSHIP,
-    "monitoring_measure": TOWNSHIP,
-    "monitoring_finance": TOWNSHIP,
-    "risk_removal": TOWNSHIP,
-    # … the township's own review is the township's alone (the county decides after it)
-    "township_review": frozenset({Role.TOWNSHIP_STAFF}),
-    # stationed cadres raise clues and record home checks for their villages
-    "risk_clue": TOWNSHIP_AND_CADRES,
-    "home_check": TOWNSHIP_AND_CADRES,
-}
-
-MONITORING_KIND_LABELS = {
-    "monitoring_range": gettext_lazy("设定监测范围"),
-    "county_decision": gettext_lazy("进行县级审定"),
-    "clue_acceptance": gettext_lazy("受理农户申报"),
-    "clue_decision": gettext_lazy("办结风险线索"),
-    "monitoring_case": gettext_lazy("启动或调整监测识别"),
-    "data_comparison": gettext_lazy("登记数据比对结果"),
-    "village_appraisal": gettext_lazy("登记民主评议和公示"),
-    "public_notice": gettext_lazy("维护公示"),
-    "monitoring_measure": gettext_lazy("维护监测帮扶措施"),
-    "monitoring_finance": gettext_lazy("登记收支情况"),
-    "risk_removal": gettext_lazy("办理风险消除"),
-    "township_review": gettext_lazy("进行乡镇审核"),
-    "risk_clue": gettext_lazy("登记风险线索"),
-    "home_check": gettext_lazy("登记入户核实"),
-}
-
+# The roles of each kind of monitoring work are core.keepers' (MONITORING entries): one rule.
 # Which rule each step follows.
 STEP_RULES: dict[str, str] = {
     StepKind.HOME_CHECK: "home_check",
@@ -120,22 +80,16 @@ STEP_RULES: dict[str, str] = {
 
 def may_monitor(user: Any, kind: str) -> bool:
     """Whether the user's role does this kind of monitoring work (scope decides where)."""
-    if kind not in MONITORING_KEEPERS:
-        raise KeyError(kind)
-    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)):
-        return False
-    if user.is_superuser or user.role == Role.ADMIN:
-        return True
-    return user.role in MONITORING_KEEPERS[kind]
+    return may_keep(user, kind)
 
 
 def refusal_message(kind: str) -> str:
-    return _("您的角色不能%(action)s。") % {"action": MONITORING_KIND_LABELS[kind]}
+    return _("您的角色不能%(action)s。") % {"action": ACTION_LABELS[kind]}
 
 
 def require_monitor(user: Any, kind: str) -> None:
     """Refuse (403, in Chinese) a role that does not do this kind of work."""
-    if not may_monitor(user, kind):
+    if not may_keep(user, kind):
         raise PermissionDenied(refusal_message(kind))
 
 
