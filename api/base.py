@@ -64,6 +64,7 @@ ERROR_DESCRIPTIONS = {
     "409": gettext_lazy("记录已存在（重复提交）"),
     "413": gettext_lazy("请求内容过大"),
     "415": gettext_lazy("不支持的内容类型"),
+    "429": gettext_lazy("请求过于频繁，请稍后再试（见 Retry-After）"),
 }
 
 
@@ -101,7 +102,7 @@ class ApiAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
-        codes = ["400", "401", "403", "404"]
+        codes = ["400", "401", "403", "404", "429"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes += ["409", "413", "415"]
         for code in codes:
