@@ -209,6 +209,47 @@ CATALOGUE = [
         "%",
         "003 四(五) “每季度抽查不低于50%”",
     ),
+    # Monitoring against relapse (防止返贫动态监测, DOMAIN.md "After 2020"), added by migration 0006.
+    (
+        "MON-CLUE-15D",
+        "风险线索15日内办结率",
+        "region",
+        "clues_decided_in_time",
+        "month",
+        100,
+        "%",
+        "防止返贫动态监测 “自接到线索之日起15日内办结”",
+    ),
+    (
+        "MON-HELPER",
+        "监测对象落实帮扶责任人和帮扶措施",
+        "household",
+        "monitored_helper_measure",
+        "month",
+        1,
+        "",
+        "防止返贫动态监测 “逐户落实帮扶责任人和针对性帮扶措施”",
+    ),
+    (
+        "MON-VISIT-MONTH",
+        "监测对象每月走访",
+        "household",
+        "monitored_visits",
+        "month",
+        1,
+        "次",
+        "防止返贫动态监测 “帮扶责任人每月至少走访1次”",
+    ),
+    (
+        "MON-NOTICE-DAYS",
+        "监测对象公示天数",
+        "village",
+        "notice_minimum_days",
+        "year",
+        100,
+        "%",
+        "防止返贫动态监测 “识别公示不少于5天、风险消除公示不少于7天”",
+    ),
 ]
 
 

@@ -55,6 +55,23 @@ Subjects
 - SPOT-CHECK-RATE judges every county, and any other region with a live draw in the quarter: the
   share (in %) of its villages that appear in a live (not voided) draw of the quarter.
 
+Monitoring against relapse (防止返贫动态监测, DOMAIN.md "After 2020")
+- A "monitored household" is one with a monitoring case in status monitored on "as of": decided
+  by the county on or before that day and not closed (risk removed) by it. Cases carry no
+  status history, so this is read from the case's decision and closing days.
+- MON-CLUE-15D judges each township with clues received in the period: the share (in %) of
+  them decided within the deadline. The deadline is monitoring.selectors' (`clues_late`,
+  `clue_deadline`), judged on the day of the evaluation, so a clue received late in a month and
+  decided on time in the next counts once it is decided. A clue still undecided and not yet
+  past its deadline is not judged (neither on time nor late) until it is decided or overdue.
+- MON-HELPER: 1 when the monitored household has a helper in force on "as of" (the household
+  pairing rule of HH-PAIRED) and its case at least one measure in force on that day
+  (`MonitoringMeasure.objects.in_force`), else 0.
+- MON-VISIT-MONTH: counted visits (`Visit.objects.counted()`) of the period to each monitored
+  household, against the threshold (1 a month).
+- MON-NOTICE-DAYS judges each village with public notices starting in the period: the share (in
+  %) of them whose length (`notice_days`) reaches their minimum (`notice_minimum_days`).
+
 Attribution (the helper, unit and organisation pairing stored with each result)
 - Household results: the household pairing in force on "as of" (else the last one in the
   period), its helper and unit.
@@ -91,6 +108,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Comparison, Indicator, IndicatorResult, SubjectKind
@@ -99,6 +117,8 @@ from assessments.selectors import RECORD_LIMIT, Records, Thresholds, path_prefix
 from cadres.models import Coverage, FieldDay, ReserveCadre, TalentAssignment, Term, WorkingFund
 from households.models import Household, HouseholdPairing, Plan, Visit, VisitKind
 from inspections.models import SpotCheckDraw, SpotCheckItem
+from monitoring.models import CaseStatus, MonitoringCase, MonitoringMeasure, PublicNotice, RiskClue
+from monitoring.selectors import clue_deadline, clues_late, notice_days, notice_minimum_days
 from pairing.models import (
     Meeting,
     Pairing,
@@ -332,6 +352,15 @@ class Context:
 
     def responsible(self, household_id: int) -> HouseholdPairingSpan | None:
         return self.responsible_pairing.get(household_id)
+
+    @cached_property
+    def monitored_cases(self) -> dict[int, int]:
+        """Household id -> the id of its case monitored on "as of" (`monitored_on`)."""
+        return dict(
+            self.within(MonitoringCase.objects.filter(monitored_on(self.as_of)))
+            .order_by("decided_on", "id")
+            .values_list("household_id", "id")
+        )
 
     @cached_property
     def village_org_pairing(self) -> dict[int, tuple[int, int]]:
@@ -1529,6 +1558,285 @@ class SpotCheckShare(Metric):
                 [d.region.name, d.drawn_at, d.villages, _("已作废") if d.voided else _("有效")]
                 for d in draws
             ],
+        )
+
+
+# --- monitoring against relapse ----------------------------------------------------------------
+def monitored_on(day: datetime.date) -> Q:
+    """A case in status monitored on `day`: decided by the county by then and not closed (its
+    risk removed) by then. (monitoring has no selector for a past day; this reads the case's
+    own decision and closing days, which its services set with the status.)"""
+    return Q(status__in=[CaseStatus.MONITORED, CaseStatus.REMOVED], decided_on__lte=day) & (
+        Q(closed_on__isnull=True) | Q(closed_on__gt=day)
+    )
+
+
+def _monitored_case(household_id: int | None, day: datetime.date) -> MonitoringCase | None:
+    if household_id is None:
+        return None
+    return (
+        MonitoringCase.objects.filter(household_id=household_id)
+        .filter(monitored_on(day))
+        .order_by("-decided_on", "-id")
+        .first()
+    )
+
+
+def _monitored_households(ctx: Context) -> Iterator[tuple[int, str, int, int, str, str]]:
+    """The evaluation's households with a case monitored on "as of"."""
+    monitored = ctx.monitored_cases
+    for household in ctx.households:
+        if household[0] in monitored:
+            yield household
+
+
+@registered
+class MonitoringClueDeadline(Metric):
+    """MON-CLUE-15D: per township, the share (%) of the clues received in the period that were
+    decided within the deadline (monitoring.selectors.clues_late), judged on the evaluation's
+    day; undecided clues not yet past the deadline are not judged."""
+
+    name = "clues_decided_in_time"
+
+    @staticmethod
+    def clues(start: datetime.date, end: datetime.date) -> QuerySet[RiskClue]:
+        return RiskClue.objects.filter(received_on__gte=start, received_on__lte=end)
+
+    @staticmethod
+    def late(clues: QuerySet[RiskClue], today: datetime.date) -> Q:
+        return Q(pk__in=clues_late(clues, today).values("pk"))
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        clues = ctx.within(self.clues(ctx.start, ctx.count_end))
+        late = self.late(clues, ctx.today)
+        decided = Q(decided_on__isnull=False)
+        counts = (
+            clues.order_by()
+            .values("township_id")
+            .annotate(
+                on_time=Count("pk", filter=decided & ~late),
+                judged=Count("pk", filter=decided | late),
+            )
+            .values_list("township_id", "on_time", "judged")
+        )
+        townships = {rid: (path, name) for path, (rid, _level, name) in ctx.regions.items()}
+        for township_id, on_time, judged in sorted(counts):
+            if not judged or township_id not in townships:
+                continue
+            path, name = townships[township_id]
+            yield Row(
+                subject_kind=indicator.subject_kind,
+                subject_id=township_id,
+                label=name[:200],
+                path=path,
+                value=(Decimal(on_time) * HUNDRED / Decimal(judged)).quantize(CENT),
+                township_id=township_id,
+            )
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        today = timezone.localdate()
+        clues = (
+            self.clues(result.period_start, result.period_end)
+            .visible_to(user)
+            .filter(township_id=result.subject_id)
+            .select_related("household")
+            .order_by("received_on", "id")
+        )
+        rows = []
+        for clue in clues[:RECORD_LIMIT]:
+            deadline = clue_deadline(clue, today)
+            if deadline.late:
+                label = counted_label(
+                    False,
+                    _("已办结，超过期限") if deadline.done else _("未办结，已超过期限"),
+                )
+            elif deadline.done:
+                label = counted_label(True)
+            else:
+                label = counted_label(False, _("尚在办理期限内，暂不考核"))
+            rows.append(
+                [
+                    clue.household.head_name,
+                    clue.get_channel_display(),
+                    clue.received_on,
+                    clue.decided_on or "",
+                    deadline.days_elapsed,
+                    label,
+                ]
+            )
+        return Records(
+            _("风险线索"),
+            [
+                _("户主"),
+                _("线索来源"),
+                _("接报日期"),
+                _("办结日期"),
+                _("用时（天）"),
+                counted_header(),
+            ],
+            rows,
+            _("实际值为按期办结的线索占已办结和已超期线索的百分比；是否超期按今天（%(day)s）判断。")
+            % {"day": today},
+        )
+
+
+@registered
+class MonitoredHelperAndMeasure(Metric):
+    """MON-HELPER: 1 when the monitored household has a helper in force on "as of" and its case
+    a measure in force on that day, else 0."""
+
+    name = "monitored_helper_measure"
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        cases = ctx.monitored_cases
+        with_measure = set(
+            MonitoringMeasure.objects.in_force(ctx.as_of)
+            .filter(case_id__in=list(cases.values()))
+            .values_list("case_id", flat=True)
+            .distinct()
+        )
+        for household in _monitored_households(ctx):
+            helper = any(
+                s.in_force(ctx.as_of) for s in ctx.household_pairings.get(household[0], ())
+            )
+            value = ONE if helper and cases[household[0]] in with_measure else ZERO
+            yield _household_row(ctx, household, indicator.subject_kind, value)
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        as_of = _result_as_of(result)
+        outside = counted_label(False, _("%(day)s 不在期内") % {"day": as_of})
+        rows: list[list[Any]] = []
+        pairings = (
+            HouseholdPairing.objects.visible_to(user)
+            .filter(household_id=result.household_id)
+            .select_related("helper", "unit")
+            .order_by("start_date", "id")
+        )
+        for p in pairings:
+            span = HouseholdPairingSpan(
+                p.id, p.household_id, p.helper_id, "", p.unit_id, p.start_date, p.end_date
+            )
+            rows.append(
+                [
+                    _("帮扶责任人"),
+                    f"{p.helper.name}（{p.unit}）" if p.unit else p.helper.name,
+                    p.start_date,
+                    p.end_date or "",
+                    counted_label(True) if span.in_force(as_of) else outside,
+                ]
+            )
+        case = _monitored_case(result.household_id, as_of)
+        if case is not None:
+            measures = _flagged(
+                MonitoringMeasure.objects.visible_to(user).filter(case=case),
+                Q(pk__in=MonitoringMeasure.objects.in_force(as_of).values("pk")),
+            ).order_by("start_date", "id")
+            for m in measures:
+                rows.append(
+                    [
+                        _("帮扶措施"),
+                        f"{m.get_kind_display()}：{m.content}",
+                        m.start_date,
+                        m.end_date or "",
+                        counted_label(True) if m.counts else outside,
+                    ]
+                )
+        return Records(
+            _("帮扶责任人和帮扶措施"),
+            [_("类别"), _("名称"), _("开始日期"), _("结束日期"), counted_header()],
+            rows,
+            _("期末有在期的帮扶责任人且有在期的帮扶措施，才算达标。"),
+        )
+
+
+@registered
+class MonitoredHouseholdVisits(HouseholdVisits):
+    """MON-VISIT-MONTH: counted visits of the period to each monitored household."""
+
+    name = "monitored_visits"
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        monitored = ctx.monitored_cases
+        counts = dict(
+            ctx.within(self.visits(ctx.start, ctx.count_end).counted())
+            .filter(household_id__in=list(monitored))
+            .order_by()
+            .values("household_id")
+            .annotate(n=Count("*"))
+            .values_list("household_id", "n")
+        )
+        for household in _monitored_households(ctx):
+            yield _household_row(
+                ctx, household, indicator.subject_kind, Decimal(counts.get(household[0], 0))
+            )
+
+
+@registered
+class MonitoringNoticeDays(Metric):
+    """MON-NOTICE-DAYS: per village, the share (%) of the public notices starting in the period
+    whose length reached their minimum."""
+
+    name = "notice_minimum_days"
+
+    @staticmethod
+    def notices(start: datetime.date, end: datetime.date) -> QuerySet[PublicNotice]:
+        return PublicNotice.objects.filter(start_date__gte=start, start_date__lte=end)
+
+    @staticmethod
+    def long_enough(purpose: str, start: datetime.date, end: datetime.date) -> bool:
+        return notice_days(start, end) >= notice_minimum_days(purpose)
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        notices = (
+            ctx.within(self.notices(ctx.start, ctx.count_end))
+            .order_by()
+            .values_list("village_id", "purpose", "start_date", "end_date")
+        )
+        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for village_id, purpose, start, end in notices:
+            totals[village_id][0] += 1
+            totals[village_id][1] += self.long_enough(purpose, start, end)
+        for village_id in sorted(totals):
+            village = ctx.villages.get(village_id)
+            if village is None:
+                continue
+            n, ok = totals[village_id]
+            value = (Decimal(ok) * HUNDRED / Decimal(n)).quantize(CENT)
+            yield ctx.village_row(village, indicator.subject_kind, value)
+
+    def records(self, *, user: User, result: IndicatorResult) -> Records:
+        notices = (
+            self.notices(result.period_start, result.period_end)
+            .visible_to(user)
+            .filter(village_id=result.village_id)
+            .order_by("start_date", "id")
+        )
+        rows = []
+        for n in notices[:RECORD_LIMIT]:
+            days, minimum = notice_days(n.start_date, n.end_date), notice_minimum_days(n.purpose)
+            ok = self.long_enough(n.purpose, n.start_date, n.end_date)
+            rows.append(
+                [
+                    n.title,
+                    n.start_date,
+                    n.end_date,
+                    days,
+                    minimum,
+                    counted_label(ok, _("不足最少天数")),
+                ]
+            )
+        return Records(
+            _("公示"),
+            [
+                _("公示事项"),
+                _("开始日期"),
+                _("结束日期"),
+                _("天数"),
+                _("最少天数"),
+                counted_header(),
+            ],
+            rows,
+            _("实际值为公示天数达到最少天数的公示占本期开始的公示的百分比。"),
         )
 
 

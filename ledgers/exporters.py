@@ -1,4 +1,4 @@
-"""The five ledgers for superiors (DOMAIN.md, "The ledgers for superiors").
+"""The ledgers for superiors (DOMAIN.md, "The ledgers for superiors").
 
 An exporter is a class that, for a user, a region and a period, says how many rows it will
 write and yields its sheets: a header, then rows fetched in chunks from
@@ -44,6 +44,25 @@ from inspections.models import RectificationItem, RectificationStatus
 from ledgers.models import LedgerKind
 from ledgers.periods import LedgerPeriod
 from ledgers.writer import Column, Kind, LedgerWriter, Sheet
+from monitoring.models import (
+    PROCEDURE_STEPS,
+    CaseStatus,
+    Category,
+    ClueChannel,
+    ClueOutcome,
+    Department,
+    HouseholdFinance,
+    LabourCapacity,
+    MonitoringCase,
+    MonitoringMeasure,
+    MonitoringStep,
+    Procedure,
+    RiskClue,
+    RiskType,
+    step_label,
+)
+from monitoring.models import MeasureKind as MonitoringMeasureKind
+from monitoring.selectors import acceptance_deadline, clue_deadline, range_for
 from pairing.models import Pairing, Unit, UnitKind
 from villages.models import Region, RegionLevel, Village, VillageIncome
 
@@ -140,7 +159,12 @@ class Exporter(ABC):
             _("制表日期：%(date)s") % {"date": f"{self.today:%Y年%m月%d日}"},
             _("制表人：%(name)s") % {"name": producer},
         ]
-        if self.kind in (LedgerKind.PAIRING, LedgerKind.VISIT):
+        if self.kind in (
+            LedgerKind.PAIRING,
+            LedgerKind.VISIT,
+            LedgerKind.MONITORING,
+            LedgerKind.RISK_CLUE,
+        ):
             parts.append(_("身份证号：已脱敏") if self.mask_ids else _("身份证号：完整"))
         return "　　".join(parts)
 
@@ -1006,12 +1030,304 @@ class RectificationLedger(Exporter):
             )
 
 
+class MonitoringCaseLedger(Exporter):
+    """监测对象台账: one row per monitored household in the period (a case decided by the
+    period's end and not closed before its start): category, risk types, labour capacity, the
+    date of each identification step, the helpers and units and the measures in force on "as
+    of", the year's per-capita net income against the year's monitoring range, and the status."""
+
+    kind = LedgerKind.MONITORING
+    name = "监测对象台账"
+
+    def cases(self):
+        return (
+            self.scoped(MonitoringCase)
+            .filter(path__startswith=self.region_path)
+            .filter(decided_on__isnull=False, decided_on__lte=self.period.end)
+            .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=self.period.start))
+        )
+
+    def count(self) -> int:
+        return self.cases().count()
+
+    def sheets(self) -> list[Sheet]:
+        year = self.period.year
+        steps = PROCEDURE_STEPS[Procedure.IDENTIFICATION]
+        columns = [
+            *self.region_columns(),
+            Column(COL_HEAD_NAME, width=10),
+            Column(COL_ID_NUMBER, Kind.CODE, width=21),
+            Column(COL_SIZE, Kind.INT, width=8, total=True),
+            Column(_("监测对象类别"), width=13),
+            Column(_("风险类型"), width=18),
+            Column(_("劳动能力"), width=12),
+            Column(_("线索接报日期"), Kind.DATE),
+            *[
+                Column(step_label(Procedure.IDENTIFICATION, kind), Kind.DATE, width=12)
+                for kind in steps
+            ],
+            Column(_("帮扶责任人"), width=14),
+            Column(_("帮扶单位"), width=24),
+            Column(_("帮扶措施"), Kind.LONG_TEXT, width=36),
+            Column(_("%(year)d年人均纯收入（元）") % {"year": year}, Kind.MONEY, width=13),
+            Column(_("%(year)d年监测范围（元）") % {"year": year}, Kind.MONEY, width=13),
+            Column(_("收入是否高于监测范围"), width=10),
+            Column(_("监测状态"), width=12),
+            Column(_("风险消除日期"), Kind.DATE),
+        ]
+        return [
+            Sheet(
+                self.name,
+                columns,
+                self.rows(),
+                count_unit=_("户"),
+                freeze_columns=len(self.region_columns()) + 1,
+            )
+        ]
+
+    def rows(self) -> Iterator[tuple]:
+        categories, capacities, statuses = (
+            labels(Category),
+            labels(LabourCapacity),
+            labels(CaseStatus),
+        )
+        measure_kinds = labels(MonitoringMeasureKind)
+        risk_types = labels(RiskType)
+        steps = PROCEDURE_STEPS[Procedure.IDENTIFICATION]
+        as_of, year = self.as_of, self.period.year
+        unknown = _("未设定")
+        ranges: dict[str, Decimal | None] = {}
+        cases = (
+            self.cases()
+            .order_by("path", "household__head_name", "id")
+            .values_list(
+                "id",
+                "household_id",
+                *self.region_lookups("village__"),
+                "household__head_name",
+                "household__head_id_number",
+                "household__size",
+                "category",
+                "risk_types",
+                "labour_capacity",
+                "received_on",
+                "status",
+                "closed_on",
+                "path",
+            )
+        )
+        regions = len(self.region_lookups(""))
+        for batch in chunked(cases.iterator(chunk_size=self.chunk_size), self.chunk_size):
+            case_ids = [row[0] for row in batch]
+            household_ids = [row[1] for row in batch]
+            done: dict[int, dict[str, datetime.date]] = defaultdict(dict)
+            for case_id, kind, done_on in MonitoringStep.objects.filter(
+                case_id__in=case_ids, procedure=Procedure.IDENTIFICATION
+            ).values_list("case_id", "kind", "done_on"):
+                done[case_id][kind] = done_on
+            helpers: dict[int, list[str]] = defaultdict(list)
+            units: dict[int, list[str]] = defaultdict(list)
+            for household_id, helper, unit, helper_unit in (
+                HouseholdPairing.objects.in_force(as_of)
+                .filter(household_id__in=household_ids)
+                .order_by("start_date", "id")
+                .values_list("household_id", "helper__name", "unit__name", "helper__unit__name")
+            ):
+                if helper not in helpers[household_id]:
+                    helpers[household_id].append(helper)
+                unit = unit or helper_unit
+                if unit and unit not in units[household_id]:
+                    units[household_id].append(unit)
+            measures: dict[int, list[str]] = defaultdict(list)
+            for case_id, kind, content in (
+                MonitoringMeasure.objects.in_force(as_of)
+                .filter(case_id__in=case_ids)
+                .order_by("start_date", "id")
+                .values_list("case_id", "kind", "content")
+            ):
+                measures[case_id].append(f"{measure_kinds.get(kind, kind)}：{content}")
+            incomes = dict(
+                IncomeRecord.objects.filter(household_id__in=household_ids, year=year).values_list(
+                    "household_id", "per_capita_net_income"
+                )
+            )
+            # The monitoring's own yearly account wins over the household's income record.
+            incomes.update(
+                HouseholdFinance.objects.filter(
+                    household_id__in=household_ids, year=year
+                ).values_list("household_id", "per_capita_net_income")
+            )
+            for row in batch:
+                case_id, household_id = row[0], row[1]
+                (
+                    head_name,
+                    id_number,
+                    size,
+                    category,
+                    risks,
+                    capacity,
+                    received_on,
+                    status,
+                    closed_on,
+                    path,
+                ) = row[2 + regions :]
+                if path not in ranges:
+                    applying = range_for(path, year)
+                    ranges[path] = applying.amount if applying else None
+                amount = ranges[path]
+                income = incomes.get(household_id)
+                if income is None or amount is None:
+                    above = unknown if amount is None else ""
+                else:
+                    above = YES if income > amount else NO
+                yield (
+                    *row[2 : 2 + regions],
+                    head_name,
+                    self.id_number(id_number),
+                    size,
+                    categories.get(category, category),
+                    "、".join(risk_types.get(r, r) for r in risks or []),
+                    capacities.get(capacity, capacity),
+                    received_on,
+                    *[done[case_id].get(kind) for kind in steps],
+                    "、".join(helpers.get(household_id, ())),
+                    "、".join(units.get(household_id, ())),
+                    "；".join(measures.get(case_id, ())),
+                    income,
+                    amount,
+                    above,
+                    statuses.get(status, status),
+                    closed_on if status == CaseStatus.REMOVED else None,
+                )
+
+
+class RiskClueLedger(Exporter):
+    """风险线索台账: every risk clue received in the period: its channel (and department), the
+    household, the days it was received, accepted and decided, the days each took (stored by the
+    services) and whether it was late against monitoring.selectors' deadlines."""
+
+    kind = LedgerKind.RISK_CLUE
+    name = "风险线索台账"
+
+    def clues(self):
+        return (
+            self.scoped(RiskClue)
+            .filter(path__startswith=self.region_path)
+            .filter(received_on__gte=self.period.start, received_on__lte=self.period.end)
+        )
+
+    def count(self) -> int:
+        return self.clues().count()
+
+    def sheets(self) -> list[Sheet]:
+        columns = [
+            *self.region_columns(),
+            Column(COL_HEAD_NAME, width=10),
+            Column(COL_ID_NUMBER, Kind.CODE, width=21),
+            Column(_("线索来源"), width=13),
+            Column(_("预警部门"), width=14),
+            Column(_("风险情况"), Kind.LONG_TEXT, width=30),
+            Column(_("接报日期"), Kind.DATE),
+            Column(_("受理日期"), Kind.DATE),
+            Column(_("受理用时（天）"), Kind.INT, width=9),
+            Column(_("受理是否逾期"), width=10),
+            Column(_("办结日期"), Kind.DATE),
+            Column(_("办结结果"), width=14),
+            Column(_("办结用时（天）"), Kind.INT, width=9),
+            Column(_("办结是否逾期"), width=10),
+        ]
+        return [
+            Sheet(
+                self.name,
+                columns,
+                self.rows(),
+                count_unit=_("条"),
+                freeze_columns=len(self.region_columns()) + 1,
+            )
+        ]
+
+    def rows(self) -> Iterator[tuple]:
+        channels, departments, outcomes = (
+            labels(ClueChannel),
+            labels(Department),
+            labels(ClueOutcome),
+        )
+        late_label, pending_label = _("逾期"), _("未办结")
+        clues = (
+            self.clues()
+            .order_by("path", "received_on", "id")
+            .values_list(
+                *self.region_lookups("village__"),
+                "household__head_name",
+                "household__head_id_number",
+                "channel",
+                "department",
+                "risk",
+                "received_on",
+                "accepted_on",
+                "acceptance_days",
+                "decided_on",
+                "outcome",
+                "decision_days",
+            )
+        )
+        regions = len(self.region_lookups(""))
+        for row in clues.iterator(chunk_size=self.chunk_size):
+            (
+                head_name,
+                id_number,
+                channel,
+                department,
+                risk,
+                received_on,
+                accepted_on,
+                acceptance_days,
+                decided_on,
+                outcome,
+                decision_days,
+            ) = row[regions:]
+            # The deadlines are monitoring.selectors' (an unsaved clue carries the dates).
+            clue = RiskClue(
+                channel=channel,
+                received_on=received_on,
+                accepted_on=accepted_on,
+                decided_on=decided_on,
+            )
+            decision = clue_deadline(clue, self.today)
+            acceptance = acceptance_deadline(clue, self.today)
+            if acceptance is None:
+                accepted_late = ""
+            elif acceptance.late:
+                accepted_late = late_label
+            else:
+                accepted_late = NO if acceptance.done else pending_label
+            decided_late = late_label if decision.late else (NO if decision.done else pending_label)
+            yield (
+                *row[:regions],
+                head_name,
+                self.id_number(id_number),
+                channels.get(channel, channel),
+                departments.get(department, department),
+                risk,
+                received_on,
+                accepted_on,
+                acceptance_days,
+                accepted_late,
+                decided_on,
+                outcomes.get(outcome, outcome),
+                decision_days,
+                decided_late,
+            )
+
+
 EXPORTERS: dict[str, type[Exporter]] = {
     LedgerKind.PAIRING: PairingLedger,
     LedgerKind.VISIT: VisitLedger,
     LedgerKind.VILLAGE: VillageLedger,
     LedgerKind.ASSESSMENT: AssessmentSummary,
     LedgerKind.RECTIFICATION: RectificationLedger,
+    LedgerKind.MONITORING: MonitoringCaseLedger,
+    LedgerKind.RISK_CLUE: RiskClueLedger,
 }
 
 

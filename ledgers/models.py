@@ -11,6 +11,8 @@ class LedgerKind(models.TextChoices):
     VILLAGE = "village", _("村级台账")
     ASSESSMENT = "assessment", _("考核汇总台账")
     RECTIFICATION = "rectification", _("督查整改台账")
+    MONITORING = "monitoring", _("监测对象台账")
+    RISK_CLUE = "risk_clue", _("风险线索台账")
 
 
 class ExportJob(models.Model):

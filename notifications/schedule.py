@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 
 TIMEZONE = "Asia/Shanghai"
 DAILY_KINDS = ["weekly_visit", "yearly_pace", "field_days", "unit_activities", "village_income"]
+MONITORING_KINDS = [
+    "clue_undecided",
+    "application_unaccepted",
+    "notice_ending",
+    "township_review",
+    "monitored_unvisited",
+]
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,17 @@ SCHEDULE = [
         day_of_week="4,5",
         kwargs={"kinds": ["party_day"]},
         description="每月第一个星期五固定党日的前一天提醒。",
+    ),
+    # 07:50 daily: monitoring against relapse (issue 14). Daily because its deadlines are
+    # counted in days (a clue's 10th day, an application's 2 days, a notice ending tomorrow or
+    # today); the monthly visit is reminded from the 20th, once a month.
+    Entry(
+        name="防止返贫监测提醒",
+        task="notifications.tasks.send_reminders",
+        minute="50",
+        hour="7",
+        kwargs={"kinds": MONITORING_KINDS},
+        description="风险线索第10天未办结、农户申报逾期未受理、公示即将结束、待乡镇审核、监测户本月未走访。",
     ),
     # 08:00 daily: one e-mail per person with the day's digest, after every reminder job above
     # has folded its reminders in, and before offices open at 08:30.

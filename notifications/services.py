@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -43,6 +43,19 @@ from assessments.selectors import Thresholds, pace_required
 from cadres.models import Coverage, FieldDay, TalentAssignment, Term
 from households.models import HouseholdPairing, Visit, VisitKind
 from inspections.models import RectificationItem
+from monitoring import selectors as monitoring
+from monitoring.models import (
+    CaseStatus,
+    MonitoringCase,
+    MonitoringStep,
+    Procedure,
+    PublicNotice,
+    RemovalStatus,
+    RiskClue,
+    RiskRemoval,
+    StepKind,
+    step_label,
+)
 from notifications.models import Notification, NotificationKind
 from pairing.models import (
     Meeting,
@@ -73,9 +86,14 @@ DIGEST_SUBJECT = "digest"
 # The order of the digest's sections: what is already late first.
 DIGEST_ORDER: list[str] = [
     NotificationKind.RECTIFICATION_OVERDUE,
+    NotificationKind.APPLICATION_UNACCEPTED,
+    NotificationKind.CLUE_UNDECIDED,
+    NotificationKind.TOWNSHIP_REVIEW,
+    NotificationKind.NOTICE_ENDING,
     NotificationKind.TERM_ENDING,
     NotificationKind.PARTY_DAY,
     NotificationKind.WEEKLY_VISIT,
+    NotificationKind.MONITORED_UNVISITED,
     NotificationKind.YEARLY_PACE,
     NotificationKind.FIELD_DAYS,
     NotificationKind.UNIT_ACTIVITIES,
@@ -90,6 +108,11 @@ REMINDER_KINDS = [
     NotificationKind.TERM_ENDING,
     NotificationKind.RECTIFICATION_OVERDUE,
     NotificationKind.PARTY_DAY,
+    NotificationKind.CLUE_UNDECIDED,
+    NotificationKind.APPLICATION_UNACCEPTED,
+    NotificationKind.NOTICE_ENDING,
+    NotificationKind.TOWNSHIP_REVIEW,
+    NotificationKind.MONITORED_UNVISITED,
 ]
 
 
@@ -758,6 +781,291 @@ def rule_party_day(on: datetime.date, thresholds: Thresholds, links: _Links) -> 
     return reminders
 
 
+# --- monitoring against relapse (issue 14) ----------------------------------------------------
+# The deadlines are monitoring.selectors' (clue_reminder_day, clues_acceptance_late,
+# case_deadline, notice_days …): these rules only say who is told and when.
+# A monitored household not visited this month is reminded from this day of the month on.
+MONITORED_VISIT_FROM_DAY = getattr(settings, "REMINDER_MONITORED_VISIT_FROM_DAY", 20)
+
+
+def _township_staff_reminders(
+    rows: Iterable[tuple[int, str, str, str, str]],
+    kind: str,
+    period: str,
+) -> list[Reminder]:
+    """(township id, subject key, title, body, link) → one reminder per township staff."""
+    staff = _region_users(Role.TOWNSHIP_STAFF)
+    return [
+        Reminder(
+            recipient_id=user_id,
+            kind=kind,
+            subject_key=subject,
+            period=period,
+            title=title,
+            body=body,
+            link=link,
+        )
+        for township_id, subject, title, body, link in rows
+        for user_id in staff.get(township_id, ())
+    ]
+
+
+def rule_clue_undecided(on: datetime.date, thresholds: Thresholds, links: _Links) -> list[Reminder]:
+    """A risk clue still undecided on its reminder day (the 10th by default,
+    monitoring.selectors.clue_reminder_day); to the staff of its township; once per clue."""
+    reminder_day = monitoring.clue_reminder_day()
+    clues = monitoring.clues_undecided_on_day(
+        RiskClue.objects.all(), reminder_day, today=on
+    ).select_related("household", "village")
+    rows = []
+    for clue in clues:
+        deadline = monitoring.clue_deadline(clue, on)
+        rows.append(
+            (
+                clue.township_id,
+                f"clue:{clue.pk}",
+                _("风险线索已%(days)d天未办结：%(name)s（%(village)s）")
+                % {
+                    "days": deadline.days_elapsed,
+                    "name": clue.household.head_name,
+                    "village": clue.village.name,
+                },
+                _(
+                    "线索于%(received)s接报（%(channel)s），应在%(limit)d天内办结，即%(due)s前。请尽快核实并办结。"
+                )
+                % {
+                    "received": _fmt(clue.received_on),
+                    "channel": clue.get_channel_display(),
+                    "limit": deadline.limit,
+                    "due": _fmt(deadline.due_on),
+                },
+                links("monitoring:clue_detail", clue.pk),
+            )
+        )
+    return _township_staff_reminders(rows, NotificationKind.CLUE_UNDECIDED, on.isoformat())
+
+
+def rule_application_unaccepted(
+    on: datetime.date, thresholds: Thresholds, links: _Links
+) -> list[Reminder]:
+    """A household's own application not accepted within its deadline (2 days by default,
+    monitoring.selectors.clues_acceptance_late); to the staff of its township; once a day while
+    it waits."""
+    clues = monitoring.clues_acceptance_late(
+        RiskClue.objects.filter(accepted_on__isnull=True, decided_on__isnull=True), on
+    ).select_related("household", "village")
+    rows = []
+    for clue in clues:
+        deadline = monitoring.acceptance_deadline(clue, on)
+        assert deadline is not None  # an application
+        rows.append(
+            (
+                clue.township_id,
+                f"clue:{clue.pk}",
+                _("农户申报逾期%(over)d天未受理：%(name)s（%(village)s）")
+                % {
+                    "over": deadline.days_over,
+                    "name": clue.household.head_name,
+                    "village": clue.village.name,
+                },
+                _("该户于%(received)s自主申报，乡镇应在%(limit)d天内（%(due)s前）受理。")
+                % {
+                    "received": _fmt(clue.received_on),
+                    "limit": deadline.limit,
+                    "due": _fmt(deadline.due_on),
+                },
+                links("monitoring:clue_detail", clue.pk),
+            )
+        )
+    return _township_staff_reminders(rows, NotificationKind.APPLICATION_UNACCEPTED, on.isoformat())
+
+
+def rule_notice_ending(on: datetime.date, thresholds: Thresholds, links: _Links) -> list[Reminder]:
+    """A public notice ending tomorrow or today; to the staff of its township (who record the
+    objections and then the township review); once a day, so twice per notice."""
+    tomorrow = on + datetime.timedelta(days=1)
+    notices = (
+        PublicNotice.objects.filter(end_date__in=[on, tomorrow], start_date__lte=on)
+        .select_related("village")
+        .order_by("id")
+    )
+    rows = []
+    for notice in notices:
+        values = {
+            "village": notice.village.name,
+            "title": notice.title,
+            "end": _fmt(notice.end_date),
+        }
+        title = (
+            _("%(village)s%(title)s今天（%(end)s）结束")
+            if notice.end_date == on
+            else _("%(village)s%(title)s明天（%(end)s）结束")
+        ) % values
+        days = monitoring.notice_days(notice.start_date, notice.end_date)
+        minimum = monitoring.notice_minimum_days(notice.purpose)
+        body = _(
+            "公示期%(start)s至%(end)s，共%(days)d天。公示结束后请登记异议处理情况并进行乡镇审核。"
+        ) % {
+            "start": _fmt(notice.start_date),
+            "end": _fmt(notice.end_date),
+            "days": days,
+        }
+        if days < minimum:
+            body += _("注意：公示不足%(minimum)d天。") % {"minimum": minimum}
+        rows.append(
+            (
+                notice.township_id,
+                f"notice:{notice.pk}",
+                title,
+                body,
+                links("monitoring:notice_detail", notice.pk),
+            )
+        )
+    return _township_staff_reminders(rows, NotificationKind.NOTICE_ENDING, on.isoformat())
+
+
+def rule_township_review(
+    on: datetime.date, thresholds: Thresholds, links: _Links
+) -> list[Reminder]:
+    """A case whose next step is the township review (of its identification, or of its risk
+    removal in progress), once its notice has ended (the review may not come before); to the
+    staff of its township; once a day while it waits."""
+    cases = (
+        MonitoringCase.objects.filter(
+            Q(status=CaseStatus.IDENTIFYING)
+            | Q(status=CaseStatus.MONITORED, removals__status=RemovalStatus.IN_PROGRESS)
+        )
+        .distinct()
+        .select_related("household", "village")
+        .prefetch_related(
+            Prefetch("steps", queryset=MonitoringStep.objects.select_related("notice")),
+            Prefetch(
+                "removals",
+                queryset=RiskRemoval.objects.filter(status=RemovalStatus.IN_PROGRESS),
+            ),
+        )
+        .order_by("id")
+    )
+    rows = []
+    for case in cases:
+        removal = (
+            monitoring.removal_in_progress(case) if case.status == CaseStatus.MONITORED else None
+        )
+        if removal is not None:
+            steps = [s for s in case.steps.all() if s.removal_id == removal.pk]
+            upcoming = monitoring.next_step(Procedure.REMOVAL, {s.kind for s in steps})
+            procedure, subject = Procedure.REMOVAL, f"removal:{removal.pk}"
+        else:
+            steps = [s for s in case.steps.all() if s.procedure == Procedure.IDENTIFICATION]
+            upcoming = monitoring.next_step(Procedure.IDENTIFICATION, {s.kind for s in steps})
+            procedure, subject = Procedure.IDENTIFICATION, f"case:{case.pk}"
+        if upcoming != StepKind.TOWNSHIP_REVIEW:
+            continue
+        appraisal = next((s for s in steps if s.kind == StepKind.APPRAISAL), None)
+        if appraisal is None or (appraisal.notice and appraisal.notice.end_date >= on):
+            continue  # the notice is still running: the review cannot be done yet
+        label = step_label(procedure, StepKind.TOWNSHIP_REVIEW)
+        values = {
+            "step": label,
+            "name": case.household.head_name,
+            "village": case.village.name,
+            "purpose": Procedure(procedure).label,
+        }
+        if procedure == Procedure.IDENTIFICATION:
+            deadline = monitoring.case_deadline(case, on)
+            body = _("线索接报已%(days)d天，应在%(limit)d天内（%(due)s前）完成识别。") % {
+                "days": deadline.days_elapsed,
+                "limit": deadline.limit,
+                "due": _fmt(deadline.due_on),
+            }
+        else:
+            body = _("村民主评议和公示已完成，请进行%(step)s。") % values
+        rows.append(
+            (
+                case.township_id,
+                subject,
+                _("待%(step)s（%(purpose)s）：%(name)s（%(village)s）") % values,
+                body,
+                links("monitoring:case_detail", case.pk),
+            )
+        )
+    return _township_staff_reminders(rows, NotificationKind.TOWNSHIP_REVIEW, on.isoformat())
+
+
+def rule_monitored_unvisited(
+    on: datetime.date, thresholds: Thresholds, links: _Links
+) -> list[Reminder]:
+    """MON-VISIT-MONTH: from the 20th, a monitored household (a case decided by `on`) with
+    fewer counted visits this month than the threshold (1 while the indicator is not in the
+    catalogue; none when it is switched off); to its helpers in force and the staff of its
+    township; once a month."""
+    code = "MON-VISIT-MONTH"
+    if on.day < MONITORED_VISIT_FROM_DAY:
+        return []
+    if code in thresholds.by_code and thresholds.get(code) is None:
+        return []  # switched off
+    cases = list(
+        MonitoringCase.objects.filter(status=CaseStatus.MONITORED, decided_on__lte=on)
+        .order_by("household_id")
+        .values_list("household_id", "township_id", "path", "household__head_name", "village__name")
+    )
+    if not cases:
+        return []
+    month_start = on.replace(day=1)
+    monitored = MonitoringCase.objects.filter(
+        status=CaseStatus.MONITORED, decided_on__lte=on
+    ).values("household_id")
+    visits = dict(
+        Visit.objects.counted()
+        .filter(household_id__in=monitored, visited_on__gte=month_start, visited_on__lte=on)
+        .order_by()
+        .values("household_id")
+        .annotate(n=Count("*"))
+        .values_list("household_id", "n")
+    )
+    users = _cadre_users()
+    helpers: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for household_id, helper_id, helper_name in (
+        HouseholdPairing.objects.in_force(on)
+        .filter(household_id__in=monitored)
+        .order_by("household_id", "helper_id")
+        .values_list("household_id", "helper_id", "helper__name")
+    ):
+        helpers[household_id].append((helper_id, helper_name))
+    staff = _region_users(Role.TOWNSHIP_STAFF)
+    period = f"{on:%Y-%m}"
+    reminders = []
+    for household_id, township_id, path, head_name, village_name in cases:
+        threshold = thresholds.get(code, path) if code in thresholds.by_code else Decimal(1)
+        have = visits.get(household_id, 0)
+        if threshold is None or have >= threshold:
+            continue
+        names = "、".join(name for _id, name in helpers.get(household_id, ())) or _("无")
+        recipients = set(staff.get(township_id, ()))
+        recipients.update(
+            users[helper_id]
+            for helper_id, _name in helpers.get(household_id, ())
+            if helper_id in users
+        )
+        for user_id in recipients:
+            reminders.append(
+                Reminder(
+                    recipient_id=user_id,
+                    kind=NotificationKind.MONITORED_UNVISITED,
+                    subject_key=f"household:{household_id}",
+                    period=period,
+                    title=_("监测户本月尚未走访：%(name)s（%(village)s，帮扶责任人%(helpers)s）")
+                    % {"name": head_name, "village": village_name, "helpers": names},
+                    body=_(
+                        "监测户每月至少走访 %(n)s 次，本月（%(start)s起）已记入考核 %(have)d 次。"
+                    )
+                    % {"n": _n(threshold), "start": _fmt(month_start), "have": have},
+                    link=links("households:detail", household_id),
+                )
+            )
+    return reminders
+
+
 RULES: dict[str, Callable[[datetime.date, Thresholds, _Links], list[Reminder]]] = {
     NotificationKind.WEEKLY_VISIT: rule_weekly_visit,
     NotificationKind.YEARLY_PACE: rule_yearly_pace,
@@ -767,6 +1075,11 @@ RULES: dict[str, Callable[[datetime.date, Thresholds, _Links], list[Reminder]]] 
     NotificationKind.TERM_ENDING: rule_term_ending,
     NotificationKind.RECTIFICATION_OVERDUE: rule_rectification_overdue,
     NotificationKind.PARTY_DAY: rule_party_day,
+    NotificationKind.CLUE_UNDECIDED: rule_clue_undecided,
+    NotificationKind.APPLICATION_UNACCEPTED: rule_application_unaccepted,
+    NotificationKind.NOTICE_ENDING: rule_notice_ending,
+    NotificationKind.TOWNSHIP_REVIEW: rule_township_review,
+    NotificationKind.MONITORED_UNVISITED: rule_monitored_unvisited,
 }
 
 
