@@ -115,7 +115,14 @@ from assessments.models import Comparison, Indicator, IndicatorResult, SubjectKi
 from assessments.periods import Period, parse_period
 from assessments.selectors import RECORD_LIMIT, Records, Thresholds, path_prefixes
 from cadres.models import Coverage, FieldDay, ReserveCadre, TalentAssignment, Term, WorkingFund
-from households.models import Household, HouseholdPairing, Plan, Visit, VisitKind
+from households.models import (
+    Household,
+    HouseholdPairing,
+    Plan,
+    PovertyStatus,
+    Visit,
+    VisitKind,
+)
 from inspections.models import SpotCheckDraw, SpotCheckItem
 from monitoring.models import CaseStatus, MonitoringCase, MonitoringMeasure, PublicNotice, RiskClue
 from monitoring.selectors import clue_deadline, clues_late, notice_days, notice_minimum_days
@@ -297,8 +304,10 @@ class Context:
         return {v.region_id: v.id for v in self.villages.values()}
 
     @cached_property
-    def households(self) -> list[tuple[int, str, int, int, str, str]]:
-        """(id, head name, village id, township id, path, status) of registered households."""
+    def all_households(self) -> list[tuple[int, str, int, int, str, str]]:
+        """(id, head name, village id, township id, path, status) of every household registered
+        in or before the period's year, ordinary (never registered poor) ones included: a
+        monitored household may be either."""
 
         qs = self.within(Household.objects.all()).filter(
             Q(registered_year__isnull=True) | Q(registered_year__lte=self.end.year)
@@ -308,6 +317,12 @@ class Context:
                 "id", "head_name", "village_id", "township_id", "path", "status"
             )
         )
+
+    @cached_property
+    def households(self) -> list[tuple[int, str, int, int, str, str]]:
+        """The registered poor households (建档立卡户) of `all_households`: an ordinary household
+        counts in the monitoring indicators only."""
+        return [h for h in self.all_households if h[5] != PovertyStatus.ORDINARY]
 
     @cached_property
     def household_pairings(self) -> dict[int, list[HouseholdPairingSpan]]:
@@ -1585,7 +1600,7 @@ def _monitored_case(household_id: int | None, day: datetime.date) -> MonitoringC
 def _monitored_households(ctx: Context) -> Iterator[tuple[int, str, int, int, str, str]]:
     """The evaluation's households with a case monitored on "as of"."""
     monitored = ctx.monitored_cases
-    for household in ctx.households:
+    for household in ctx.all_households:
         if household[0] in monitored:
             yield household
 

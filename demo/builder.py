@@ -16,6 +16,8 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from pypinyin import Style, lazy_pinyin
 from stdnum.cn import ric
@@ -51,6 +53,32 @@ from households.models import (
     PovertyStatus,
     Visit,
     VisitKind,
+)
+from monitoring.models import (
+    CaseStatus,
+    Category,
+    ClueChannel,
+    ClueOutcome,
+    Department,
+    HouseholdFinance,
+    LabourCapacity,
+    MeasureKind,
+    MonitoringCase,
+    MonitoringMeasure,
+    MonitoringRange,
+    MonitoringStep,
+    Procedure,
+    PublicNotice,
+    RemovalKind,
+    RemovalStatus,
+    RigidExpenseState,
+    RiskClue,
+    RiskRemoval,
+    RiskType,
+    StepKind,
+)
+from monitoring.models import (
+    MeasureStatus as MonitoringMeasureStatus,
 )
 from pairing.models import (
     LeaderLevel,
@@ -208,6 +236,9 @@ class DemoBuilder:
     ):
         self.scale = SCALES[scale]
         self.rng = random.Random(seed)
+        # The monitoring step draws from its own generator, so adding it left every other
+        # step's data as it was for the same seed.
+        self.monitoring_rng = random.Random(f"monitoring-{seed}")
         self.today = today or datetime.date.today()
         self.year = self.today.year
         self.year_start = datetime.date(self.year, 1, 1)
@@ -266,6 +297,7 @@ class DemoBuilder:
             self.build_cadres()
             self.build_households()
             self.build_activities()
+            self.build_monitoring()
             self.build_users()
         self.build_visits()  # commits in chunks of its own
         if connection.vendor == "postgresql":
@@ -1300,6 +1332,591 @@ class DemoBuilder:
             for d in days
             if first.replace(day=d) <= self.today
         ]
+
+    # --- monitoring against relapse ----------------------------------------------------------
+    DEMO_DOCUMENT = "monitoring/demo/signed-form.pdf"
+    # A one-page PDF: the signed authorisation / home-check form every demo home check shows.
+    DEMO_PDF = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    MONITORING_RANGES = {0: Decimal("7300"), 1: Decimal("7100"), 2: Decimal("6900")}
+
+    def build_monitoring(self) -> None:
+        """The first county's monitoring (DOMAIN.md "After 2020"): the province's range for
+        this year and the two before, clues in every state (some past their deadline), a case
+        at each step with a notice running, a case decided with measures and a helper in
+        force, a household without labour capacity whose removal is refused for now, a
+        household identified again after an earlier removal, and a few ordinary households
+        (一般农户) that were never registered poor. Dates count back from `today`; the rules
+        the services check (order of steps, notice minimums, the removal's conditions) hold."""
+        self.log("防止返贫监测…")
+        # Names, ID numbers and phones come from the monitoring's own generator.
+        main_rng, self.rng = self.rng, self.monitoring_rng
+        try:
+            self._build_monitoring()
+        finally:
+            self.rng = main_rng
+
+    def _build_monitoring(self) -> None:
+        rng = self.rng
+        today = self.today
+        year = self.year
+
+        def ago(days: int) -> datetime.date:
+            return today - datetime.timedelta(days=days)
+
+        def on(years_back: int, month: int, day: int) -> datetime.date:
+            return datetime.date(year - years_back, month, day)
+
+        province = Region.objects.filter(level=RegionLevel.PROVINCE).order_by("id").first()
+        assert province is not None
+        self.bulk(
+            MonitoringRange,
+            [
+                MonitoringRange(
+                    region=province,
+                    year=year - back,
+                    amount=amount,
+                    basis=f"{province.name}{year - back}年防止返贫监测范围通知",
+                )
+                for back, amount in self.MONITORING_RANGES.items()
+            ],
+        )
+        if not default_storage.exists(self.DEMO_DOCUMENT):
+            default_storage.save(self.DEMO_DOCUMENT, ContentFile(self.DEMO_PDF))
+
+        county = self.counties[0]
+        townships = [t for t in self.townships if t.parent_id == county.id]
+        t1 = townships[0]
+        t2 = townships[1] if len(townships) > 1 else t1
+        village1 = next(v for v in self.villages if v.township_id == t1.id)
+
+        # A few ordinary households (never registered poor) with their members and income.
+        ordinary = []
+        for n in range(3):
+            name = self.person_name()
+            ordinary.append(
+                Household(
+                    village=village1,
+                    township_id=village1.township_id,
+                    path=village1.path,
+                    group_name=f"{n + 1}组",
+                    head_name=name,
+                    name_initials="".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower(),
+                    head_id_number=self.id_number("510821", 1960 + 5 * n),
+                    phone=self.phone(),
+                    size=3,
+                    status=PovertyStatus.ORDINARY,
+                    address=f"{village1.name}{n + 1}组{20 + n}号",
+                )
+            )
+        self.bulk(Household, ordinary)
+        ordinary = list(Household.objects.filter(status=PovertyStatus.ORDINARY).order_by("id"))
+        members, incomes = [], []
+        for household in ordinary:
+            members.append(
+                Member(
+                    household=household,
+                    name=household.head_name,
+                    relation=Member.Relation.HEAD,
+                    id_number=household.head_id_number,
+                    birth_year=int(household.head_id_number[6:10]),
+                )
+            )
+            members.append(
+                Member(
+                    household=household,
+                    name=self.person_name(),
+                    relation=Member.Relation.CHILD,
+                    id_number=self.id_number("510821", 1990),
+                    birth_year=1990,
+                    health="慢性病",
+                )
+            )
+            incomes.append(
+                IncomeRecord(
+                    household=household, year=year - 1, per_capita_net_income=Decimal("6800")
+                )
+            )
+        self.bulk(Member, members)
+        self.bulk(IncomeRecord, incomes)
+
+        # Registered households of the first township that exited poverty and have a helper in
+        # force today (a decided case needs one), then any others for the clues.
+        paired = set(
+            HouseholdPairing.objects.in_force(today)
+            .filter(household__township=t1)
+            .values_list("household_id", flat=True)
+        )
+        registered = list(
+            Household.objects.filter(township=t1)
+            .exclude(status=PovertyStatus.ORDINARY)
+            .order_by("id")
+        )
+        exited = [h for h in registered if h.status == PovertyStatus.EXITED and h.id in paired]
+        others = [h for h in registered if h not in exited]
+        in_t2 = list(
+            Household.objects.filter(township=t2)
+            .exclude(status=PovertyStatus.ORDINARY)
+            .order_by("id")[:4]
+        )
+        take = iter(exited)
+        spare = iter(others + exited[12:])
+
+        def names(count: int = 1) -> str:
+            return "、".join(sorted({self.person_name() for _ in range(count + 1)})[:count])
+
+        clues: list[RiskClue] = []
+        steps: list[tuple[MonitoringCase, list[MonitoringStep]]] = []
+        measures: list[MonitoringMeasure] = []
+        finances: list[HouseholdFinance] = []
+
+        def place(row, household: Household):
+            row.household = household
+            row.village_id = household.village_id
+            row.township_id = household.township_id
+            row.path = household.path
+            return row
+
+        def clue(
+            household: Household,
+            channel: str,
+            received: datetime.date,
+            risk: str,
+            *,
+            accepted: datetime.date | None = None,
+            decided: datetime.date | None = None,
+            outcome: str = "",
+            reason: str = "",
+            case: MonitoringCase | None = None,
+            member: Member | None = None,
+            department: str = Department.MEDICAL_INSURANCE,
+        ) -> RiskClue:
+            if channel == ClueChannel.APPLICATION and decided is not None and accepted is None:
+                accepted = decided
+            row = place(
+                RiskClue(
+                    channel=channel,
+                    department=department if channel == ClueChannel.DEPARTMENT else "",
+                    risk=risk,
+                    received_on=received,
+                    accepted_on=accepted,
+                    acceptance_days=(accepted - received).days if accepted else None,
+                    decided_on=decided,
+                    decision_days=(decided - received).days if decided else None,
+                    outcome=outcome,
+                    decision_reason=reason,
+                    case=case,
+                    member=member,
+                ),
+                household,
+            )
+            clues.append(row)
+            return row
+
+        notices: dict[tuple, PublicNotice] = {}
+
+        def notice(village_id: int, purpose: str, start: datetime.date, days: int) -> PublicNotice:
+            key = (village_id, purpose, start)
+            if key not in notices:
+                village = next(v for v in self.villages if v.id == village_id)
+                row = PublicNotice(
+                    village=village,
+                    township_id=village.township_id,
+                    path=village.path,
+                    purpose=purpose,
+                    start_date=start,
+                    end_date=start + datetime.timedelta(days=days - 1),
+                )
+                notices[key] = row
+            return notices[key]
+
+        def case(
+            household: Household,
+            category: str,
+            labour: str,
+            risks: list[str],
+            received: datetime.date,
+            days: list[datetime.date],
+            *,
+            notice_days: int = 5,
+            status: str = CaseStatus.IDENTIFYING,
+            closed: datetime.date | None = None,
+            close_reason: str = "",
+        ) -> MonitoringCase:
+            """A case with its identification steps done on `days` (in order)."""
+            order = [
+                StepKind.HOME_CHECK,
+                StepKind.DATA_COMPARISON,
+                StepKind.APPRAISAL,
+                StepKind.TOWNSHIP_REVIEW,
+                StepKind.COUNTY_DECISION,
+            ]
+            decided = days[4] if len(days) == 5 else None
+            if decided is not None and status == CaseStatus.IDENTIFYING:
+                status = CaseStatus.MONITORED
+            row = place(
+                MonitoringCase(
+                    category=category,
+                    risk_types=[code for code in RiskType.values if code in risks],
+                    labour_capacity=labour,
+                    status=status,
+                    received_on=received,
+                    opened_on=received + datetime.timedelta(days=1) if days else received,
+                    decided_on=decided,
+                    identification_days=(
+                        ((decided or closed) - received).days if (decided or closed) else None
+                    ),
+                    closed_on=closed,
+                    closed_at_step=order[len(days)] if status == CaseStatus.NOT_IDENTIFIED else "",
+                    close_reason=close_reason,
+                ),
+                household,
+            )
+            rows = []
+            for kind, day in zip(order, days, strict=False):
+                rows.append(
+                    MonitoringStep(
+                        procedure=Procedure.IDENTIFICATION,
+                        kind=kind,
+                        done_on=day,
+                        checkers=names(2) if kind == StepKind.HOME_CHECK else "",
+                        document=self.DEMO_DOCUMENT if kind == StepKind.HOME_CHECK else "",
+                        notice=notice(
+                            household.village_id, Procedure.IDENTIFICATION, day, notice_days
+                        )
+                        if kind == StepKind.APPRAISAL
+                        else None,
+                        note="经核实情况属实" if kind == StepKind.HOME_CHECK else "",
+                    )
+                )
+            steps.append((row, rows))
+            return row
+
+        # Clues that have not reached a case: in every state, some past their deadline.
+        a1, a2, s1, d1, n1, n2 = (next(spare) for _ in range(6))
+        clue(a1, ClueChannel.APPLICATION, ago(1), "家中老人住院，医疗费用支出大")
+        clue(a2, ClueChannel.APPLICATION, ago(4), "务工收入中断")  # not accepted after 2 days
+        clue(s1, ClueChannel.SCREENING, ago(5), "入户排查发现收入明显下降", accepted=None)
+        warned = next(m for m in members if m.household_id == ordinary[2].id and m.health)
+        clue(
+            ordinary[2], ClueChannel.DEPARTMENT, ago(20), "住院自付费用超过2万元", member=warned
+        )  # past its 15 days, undecided
+        clue(d1, ClueChannel.DEPARTMENT, ago(9), "残疾等级变更", department=Department.DISABLED)
+        clue(
+            n1,
+            ClueChannel.SCREENING,
+            ago(30),
+            "产业收入波动",
+            decided=ago(25),
+            outcome=ClueOutcome.NOT_IDENTIFIED,
+            reason="经核实收入高于监测范围，无返贫风险",
+        )
+        clue(
+            n2,
+            ClueChannel.APPLICATION,
+            ago(40),
+            "房屋受损",
+            accepted=ago(39),
+            decided=ago(20),  # decided late (20 days)
+            outcome=ClueOutcome.NOT_IDENTIFIED,
+            reason="房屋已由保险理赔修复",
+        )
+        for household in in_t2[:2]:
+            clue(household, ClueChannel.SCREENING, ago(rng.randint(2, 12)), "因灾农作物减产")
+
+        # A case at each step of the identification.
+        marginal = case(
+            ordinary[0], Category.MARGINAL, LabourCapacity.CAPABLE, ["illness"], ago(3), []
+        )
+        clue(
+            ordinary[0],
+            ClueChannel.APPLICATION,
+            ago(3),
+            "家庭成员患重病",
+            accepted=ago(2),
+            case=marginal,
+        )
+        compared = case(
+            ordinary[1],
+            Category.SUDDEN,
+            LabourCapacity.WEAK,
+            ["accident"],
+            ago(8),
+            [ago(6), ago(5)],
+        )
+        clue(ordinary[1], ClueChannel.SCREENING, ago(8), "意外事故致劳动力受伤", case=compared)
+        household = next(spare)
+        checked = case(
+            household, Category.SUDDEN, LabourCapacity.CAPABLE, ["disaster"], ago(7), [ago(6)]
+        )
+        clue(household, ClueChannel.SCREENING, ago(7), "因灾房屋受损", case=checked)
+        for received, days, span in (
+            (ago(12), [ago(10), ago(9), ago(3)], 7),  # the notice runs to today + 3
+            (ago(16), [ago(14), ago(13), ago(12)], 5),  # a township review waiting (late)
+            (ago(14), [ago(13), ago(12), ago(11), ago(5)], 5),  # the county's decision waiting
+        ):
+            household = next(take)
+            row = case(
+                household,
+                Category.UNSTABLE,
+                LabourCapacity.CAPABLE,
+                ["unstable_work"],
+                received,
+                days,
+                notice_days=span,
+            )
+            clue(household, ClueChannel.SCREENING, received, "务工就业不稳定", case=row)
+        household = next(take)
+        stopped = case(
+            household,
+            Category.UNSTABLE,
+            LabourCapacity.CAPABLE,
+            ["industry_failure"],
+            ago(60),
+            [ago(58)],
+            status=CaseStatus.NOT_IDENTIFIED,
+            closed=ago(57),
+            close_reason="县级数据比对：该户家庭成员有稳定工资性收入",
+        )
+        clue(
+            household,
+            ClueChannel.SCREENING,
+            ago(60),
+            "产业项目失败",
+            decided=ago(57),
+            outcome=ClueOutcome.NOT_IDENTIFIED,
+            reason=stopped.close_reason,
+            case=stopped,
+        )
+
+        # Decided and monitored: development measures and a helper in force.
+        household = next(take)
+        decided_days = [ago(118), ago(117), ago(115), ago(109), ago(108)]
+        monitored = case(
+            household,
+            Category.UNSTABLE,
+            LabourCapacity.CAPABLE,
+            ["illness", "unstable_work"],
+            ago(120),
+            decided_days,
+        )
+        clue(
+            household,
+            ClueChannel.DEPARTMENT,
+            ago(120),
+            "医保部门预警：住院费用较高",
+            decided=ago(108),
+            outcome=ClueOutcome.IDENTIFIED,
+            case=monitored,
+        )
+        measures += [
+            MonitoringMeasure(
+                case=monitored,
+                kind=MeasureKind.EMPLOYMENT,
+                content="推荐到县内工业园区务工",
+                start_date=ago(112),
+                responsible=self.person_name(),
+                before_decision=True,  # 先帮后认: help started before the decision
+            ),
+            MonitoringMeasure(
+                case=monitored,
+                kind=MeasureKind.SKILLS,
+                content="参加电工技能培训",
+                start_date=ago(100),
+                end_date=ago(70),
+                responsible=self.person_name(),
+                status=MonitoringMeasureStatus.DONE,
+            ),
+        ]
+        finances.append(
+            HouseholdFinance(
+                household=household,
+                year=year,
+                per_capita_net_income=Decimal("6300"),
+                medical_expense=Decimal("18000"),
+                rigid_state=RigidExpenseState.UNSOLVED,
+                assessed_on=ago(110),
+            )
+        )
+
+        # Without labour capacity: the safety net in force, every other condition met, so a
+        # removal is refused "for now" only for the labour capacity.
+        household = next(take)
+        household.food_clothing_ok = household.education_ok = household.medical_ok = True
+        household.housing_ok = household.water_ok = True
+        household.save()
+        received = on(1, 2, 20)
+        no_labour = case(
+            household,
+            Category.UNSTABLE,
+            LabourCapacity.NONE,
+            ["lack_labour", "illness"],
+            received,
+            [on(1, 2, 22), on(1, 2, 23), on(1, 2, 25), on(1, 3, 3), on(1, 3, 10)],
+        )
+        clue(
+            household,
+            ClueChannel.SCREENING,
+            received,
+            "家中无劳动力，主要成员长期患病",
+            decided=on(1, 3, 10),
+            outcome=ClueOutcome.IDENTIFIED,
+            case=no_labour,
+        )
+        measures += [
+            MonitoringMeasure(
+                case=no_labour,
+                kind=MeasureKind.MINIMUM_LIVING,
+                content="纳入农村低保",
+                start_date=on(1, 3, 15),
+                responsible=self.person_name(),
+            ),
+            MonitoringMeasure(
+                case=no_labour,
+                kind=MeasureKind.MEDICAL_AID,
+                content="大病医疗救助",
+                start_date=on(1, 3, 20),
+                responsible=self.person_name(),
+            ),
+        ]
+        finances.append(
+            HouseholdFinance(
+                household=household,
+                year=year - 1,
+                per_capita_net_income=Decimal("9800"),
+                rigid_state=RigidExpenseState.SOLVED,
+                assessed_on=on(1, 12, 15),
+            )
+        )
+
+        # Identified again after an earlier removal: a case closed by a stable removal two
+        # years ago, and a new one decided this year.
+        household = next(take)
+        earlier = case(
+            household,
+            Category.UNSTABLE,
+            LabourCapacity.CAPABLE,
+            ["disaster"],
+            on(2, 3, 1),
+            [on(2, 3, 3), on(2, 3, 4), on(2, 3, 6), on(2, 3, 12), on(2, 3, 14)],
+            status=CaseStatus.REMOVED,
+            closed=on(1, 2, 5),
+        )
+        clue(
+            household,
+            ClueChannel.SCREENING,
+            on(2, 3, 1),
+            "洪灾致房屋和农田受损",
+            decided=on(2, 3, 14),
+            outcome=ClueOutcome.IDENTIFIED,
+            case=earlier,
+        )
+        measures.append(
+            MonitoringMeasure(
+                case=earlier,
+                kind=MeasureKind.INDUSTRY,
+                content="发展核桃种植",
+                start_date=on(2, 4, 1),
+                end_date=on(1, 2, 5),
+                responsible=self.person_name(),
+                status=MonitoringMeasureStatus.DONE,
+            )
+        )
+        finances.append(
+            HouseholdFinance(
+                household=household,
+                year=year - 2,
+                per_capita_net_income=Decimal("11200"),
+                rigid_state=RigidExpenseState.NONE,
+                assessed_on=on(2, 12, 10),
+            )
+        )
+        again_received = ago(45)
+        again_days = [again_received + datetime.timedelta(days=n) for n in (2, 3, 5, 11, 15)]
+        again = case(
+            household,
+            Category.UNSTABLE,
+            LabourCapacity.CAPABLE,
+            ["illness"],
+            again_received,
+            again_days,
+        )
+        clue(
+            household,
+            ClueChannel.DEPARTMENT,
+            again_received,
+            "医保部门预警：家庭成员患大病",
+            decided=again_days[4],
+            outcome=ClueOutcome.IDENTIFIED,
+            case=again,
+        )
+        finances.append(
+            HouseholdFinance(
+                household=household,
+                year=year,
+                per_capita_net_income=Decimal("6600"),
+                medical_expense=Decimal("26000"),
+                rigid_state=RigidExpenseState.UNSOLVED,
+                assessed_on=again_days[1],
+            )
+        )
+        measures.append(
+            MonitoringMeasure(
+                case=again,
+                kind=MeasureKind.MEDICAL_AID,
+                content="大病医疗救助和慢病签约服务",
+                start_date=again_days[0],
+                responsible=self.person_name(),
+                before_decision=True,
+            )
+        )
+
+        # Write: notices, cases, their steps, the removal and its steps, clues, measures.
+        self.bulk(PublicNotice, list(notices.values()))
+        self.bulk(MonitoringCase, [row for row, _steps in steps])
+        removal_notice = notice(household.village_id, Procedure.REMOVAL, on(1, 1, 20), 7)
+        removal_notice.save()
+        removal = RiskRemoval(
+            case=earlier,
+            kind=RemovalKind.STABLE,
+            status=RemovalStatus.REMOVED,
+            proposed_on=on(1, 1, 15),
+            checks=[],
+            decided_on=on(1, 2, 5),
+        )
+        removal.save()
+        step_rows = []
+        for row, rows in steps:
+            for step in rows:
+                step.case = row
+                step_rows.append(step)
+        for kind, day in (
+            (StepKind.HOME_CHECK, on(1, 1, 18)),
+            (StepKind.APPRAISAL, on(1, 1, 20)),
+            (StepKind.TOWNSHIP_REVIEW, on(1, 1, 28)),
+            (StepKind.COUNTY_DECISION, on(1, 2, 5)),
+        ):
+            step_rows.append(
+                MonitoringStep(
+                    case=earlier,
+                    removal=removal,
+                    procedure=Procedure.REMOVAL,
+                    kind=kind,
+                    done_on=day,
+                    checkers=names(2) if kind == StepKind.HOME_CHECK else "",
+                    document=self.DEMO_DOCUMENT if kind == StepKind.HOME_CHECK else "",
+                    notice=removal_notice if kind == StepKind.APPRAISAL else None,
+                )
+            )
+        self.bulk(MonitoringStep, step_rows)
+        self.bulk(RiskClue, clues)
+        self.bulk(MonitoringMeasure, measures)
+        self.bulk(HouseholdFinance, finances)
+        self.log(f"  {len(clues)} 条线索，{len(steps)} 个监测对象，{len(ordinary)} 户一般农户")
 
     def build_users(self) -> None:
         self.log("演示账户…")

@@ -325,6 +325,9 @@ class HouseholdForm(EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].label_from_instance = lambda v: f"{v.township.name} {v.name}"
+        # Required of registered households only (Household.clean): 一般农户 leave them empty.
+        for name in ("cause", "track"):
+            self.fields[name].help_text = _("建档立卡户必填；一般农户不填。")
         if self.instance.pk:
             # The full number is for reviewers (the logged reveal); others see it masked and
             # leave it as it is unless they type a new one.

@@ -4,6 +4,7 @@ they are paired with, and the visits those helpers make."""
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -38,6 +39,19 @@ class PovertyStatus(models.TextChoices):
     EXITED = "exited", _("已脱贫")
     MONITORED = "monitored", _("监测户")
     LOW_INCOME = "low_income", _("低收入困难户")
+    # Never registered poor (建档立卡): recorded so it can be monitored (边缘易致贫户,
+    # 突发严重困难户, DOMAIN.md "After 2020"). Not on the register: no cause, track or years,
+    # and the indicators of registered households do not count it.
+    ORDINARY = "ordinary", _("一般农户")
+
+
+# The statuses of households on the register (建档立卡户), whatever became of them.
+REGISTERED_STATUSES = (
+    PovertyStatus.POOR,
+    PovertyStatus.EXITED,
+    PovertyStatus.MONITORED,
+    PovertyStatus.LOW_INCOME,
+)
 
 
 class HouseholdQuerySet(ScopedQuerySet):
@@ -77,8 +91,13 @@ class Household(models.Model):
     )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     size = models.PositiveSmallIntegerField(_("家庭人口数"), validators=[MinValueValidator(1)])
-    cause = models.CharField(_("主要致贫原因"), max_length=20, choices=PovertyCause.choices)
-    track = models.CharField(_("帮扶类型"), max_length=20, choices=AssistanceTrack.choices)
+    # Required of registered households (Household.clean); an ordinary household has none.
+    cause = models.CharField(
+        _("主要致贫原因"), max_length=20, choices=PovertyCause.choices, blank=True
+    )
+    track = models.CharField(
+        _("帮扶类型"), max_length=20, choices=AssistanceTrack.choices, blank=True
+    )
     key_difficulty = models.BooleanField(_("重点困难户"), default=False)
     status = models.CharField(
         _("贫困状态"), max_length=20, choices=PovertyStatus.choices, default=PovertyStatus.POOR
@@ -143,6 +162,29 @@ class Household(models.Model):
         self.name_initials = "".join(lazy_pinyin(self.head_name, style=Style.FIRST_LETTER)).lower()[
             :20
         ]
+
+    @property
+    def is_registered(self) -> bool:
+        """On the register (建档立卡户): every status but 一般农户."""
+        return self.status != PovertyStatus.ORDINARY
+
+    def clean(self) -> None:
+        """A registered household has its cause and track; an ordinary household (never
+        registered poor) has neither, nor a registration or exit year."""
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        if self.is_registered:
+            if not self.cause:
+                errors["cause"] = [_("建档立卡户请选择主要致贫原因。")]
+            if not self.track:
+                errors["track"] = [_("建档立卡户请选择帮扶类型。")]
+        else:
+            if self.registered_year is not None:
+                errors["registered_year"] = [_("一般农户未建档立卡，不填识别年度。")]
+            if self.exit_year is not None:
+                errors["exit_year"] = [_("一般农户未建档立卡，不填脱贫年度。")]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def assurances_met(self) -> bool:

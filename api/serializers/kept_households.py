@@ -39,8 +39,18 @@ class HouseholdWriteSerializer(StrictSerializer):
     head_id_number = serializers.CharField(max_length=30, help_text=ID_HELP)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     size = serializers.IntegerField(min_value=1, max_value=99, help_text=_("家庭人口数。"))
-    cause = serializers.ChoiceField(choices=PovertyCause.choices, help_text=_("主要致贫原因。"))
-    track = serializers.ChoiceField(choices=AssistanceTrack.choices, help_text=_("帮扶类型。"))
+    cause = serializers.ChoiceField(
+        choices=PovertyCause.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("主要致贫原因（建档立卡户必填；一般农户不填）。"),
+    )
+    track = serializers.ChoiceField(
+        choices=AssistanceTrack.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("帮扶类型（建档立卡户必填；一般农户不填）。"),
+    )
     key_difficulty = serializers.BooleanField(required=False, default=False)
     status = serializers.ChoiceField(
         choices=PovertyStatus.choices, required=False, default=PovertyStatus.POOR

@@ -133,6 +133,9 @@ from ledgers.importers import (
 SheetRefused = importers.RosterRefused
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# A row listed back to the user with what was noticed (e.g. a person matched to no household)
+# and nothing written: not a change, not an error.
+NOTED = "noted"
 YES, NO = "是", "否"
 TOTALS = ("合计", "总计", "小计")
 TEMPLATE_ROWS = 1000  # rows formatted as text / given drop-downs in a template
@@ -384,6 +387,7 @@ class SheetResult:
     changes: list[dict] = field(default_factory=list)
     created: int = 0
     updated: int = 0
+    noted: int = 0  # rows listed back without a change (NOTED)
     unchanged: int = 0
     imported: bool = False
 
@@ -398,6 +402,7 @@ class SheetResult:
             "total_rows": self.total_rows,
             "created": self.created,
             "updated": self.updated,
+            "noted": self.noted,
             "unchanged": self.unchanged,
             "errors": [error.as_dict() for error in self.errors],
             "changes": self.changes,
@@ -779,6 +784,17 @@ def _apply_row(
         return
     if status == UNCHANGED:
         result.unchanged += 1
+        return
+    if status == NOTED:
+        result.noted += 1
+        result.changes.append(
+            {
+                "row": row.number,
+                "action": "note",
+                "name": spec.describe(row),
+                "fields": list(row.fields),
+            }
+        )
         return
     if status not in (CREATED, UPDATED):
         raise ValueError(f"{spec.kind}.apply returned {status!r}")
