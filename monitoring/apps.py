@@ -16,6 +16,7 @@ class MonitoringConfig(AppConfig):
 
         from monitoring.models import (
             HouseholdFinance,
+            HouseholdReview,
             MonitoringCase,
             MonitoringMeasure,
             MonitoringRange,
@@ -33,4 +34,5 @@ class MonitoringConfig(AppConfig):
         auditlog.register(RiskRemoval, exclude_fields=["checks"])
         auditlog.register(MonitoringMeasure, exclude_fields=["updated_at"])
         auditlog.register(HouseholdFinance, exclude_fields=["updated_at"])
+        auditlog.register(HouseholdReview, exclude_fields=place)
         auditlog.register(PublicNotice, exclude_fields=["updated_at", "path", "township"])

@@ -23,6 +23,7 @@ from monitoring.models import (
     Procedure,
     PublicNotice,
     RemovalKind,
+    ReviewOutcome,
     RiskClue,
     RiskType,
     StepKind,
@@ -338,3 +339,13 @@ class ScreeningRaiseForm(forms.Form):
 
     def chosen(self) -> list:
         return [self.by_id[pk] for pk in self.cleaned_data["households"]]
+
+
+# --- the yearly review -------------------------------------------------------------------------
+class ReviewForm(forms.Form):
+    """One household's review of a year (a row of the village's review list)."""
+
+    household = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(label=_("评议结果"), choices=ReviewOutcome.choices)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+    day = DayField(label=_("评议日期"), required=False)

@@ -867,3 +867,75 @@ class HouseholdFinance(models.Model):
     @property
     def rigid_total(self):
         return self.medical_expense + self.schooling_expense + self.other_rigid_expense
+
+
+# --- the yearly review of the original registered households (2026 on) ------------------------
+class ReviewOutcome(models.TextChoices):
+    STABLE = "stable", _("稳定脱贫")
+    AT_RISK = "at_risk", _("存在返贫风险")
+    NO_LONGER_NEEDED = "no_longer_needed", _("不再需要帮扶")
+
+
+class ReviewFollowup(models.TextChoices):
+    """What an "at risk" review led to: a risk clue raised by it, or none because the household
+    already had an open case or an undecided clue."""
+
+    CLUE_RAISED = "clue_raised", _("已登记风险线索")
+    OPEN_CASE = "open_case", _("已是监测对象，未重复登记线索")
+    OPEN_CLUE = "open_clue", _("已有未办结的线索，未重复登记")
+
+
+class HouseholdReview(HouseholdPlace):
+    """The yearly review (年度评议) of an original registered household (建档立卡户): stable,
+    at risk (a risk clue for the township, then a monitoring case) or no longer needing
+    assistance; one per household and year, with who decided and when."""
+
+    household = models.ForeignKey(
+        "households.Household",
+        verbose_name=_("户"),
+        on_delete=models.PROTECT,
+        related_name="yearly_reviews",
+        db_index=False,
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    outcome = models.CharField(_("评议结果"), max_length=20, choices=ReviewOutcome.choices)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评议人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_on = models.DateField(_("评议日期"))
+    clue = models.ForeignKey(
+        RiskClue,
+        verbose_name=_("登记的风险线索"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    followup = models.CharField(
+        _("后续"), max_length=20, choices=ReviewFollowup.choices, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = HouseholdPlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度评议")
+        verbose_name_plural = _("年度评议")
+        ordering = ["-year", "household_id"]
+        indexes = [
+            # The review list of a village for a year: WHERE village_id = … AND year = ….
+            models.Index(fields=["village", "year"], name="review_village_year_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="review_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.year} {self.get_outcome_display()}"

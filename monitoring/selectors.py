@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.scope import scope_of
-from households.models import Household, IncomeRecord, PovertyStatus
+from households.models import REGISTERED_STATUSES, Household, IncomeRecord, PovertyStatus
 from monitoring.models import (
     OPEN_CASE_STATUSES,
     PROCEDURE_STEPS,
@@ -31,6 +31,7 @@ from monitoring.models import (
     Category,
     ClueChannel,
     HouseholdFinance,
+    HouseholdReview,
     LabourCapacity,
     MonitoringCase,
     MonitoringMeasure,
@@ -39,6 +40,7 @@ from monitoring.models import (
     Procedure,
     PublicNotice,
     RemovalStatus,
+    ReviewOutcome,
     RigidExpenseState,
     RiskClue,
     RiskRemoval,
@@ -813,3 +815,53 @@ def screening_rows(
         key=lambda row: (row.household.path, row.household.group_name, row.household.head_name)
     )
     return rows, sorted(unset)
+
+
+# --- the yearly review of the original registered households ---------------------------------
+def review_villages(user: User) -> QuerySet[Village]:
+    """The villages whose review lists the user reads."""
+    return Village.objects.visible_to(user).order_by("path", "name")
+
+
+@dataclass
+class ReviewRow:
+    household: Household
+    review: HouseholdReview | None
+
+
+@dataclass
+class ReviewList:
+    rows: list[ReviewRow]
+    counts: list[tuple[str, str, int]]  # (outcome, label, households)
+    unreviewed: int
+
+
+def review_list(user: User, village: Village, year: int) -> ReviewList:
+    """Every registered household (建档立卡户) of the village in the user's scope with its review
+    of the year, or None; and the counts per outcome. Two queries whatever the village's size."""
+    households = list(
+        Household.objects.visible_to(user)
+        .filter(village=village, status__in=REGISTERED_STATUSES)
+        .order_by("group_name", "head_name", "id")
+    )
+    reviews = {
+        review.household_id: review
+        for review in HouseholdReview.objects.visible_to(user)
+        .filter(village=village, year=year)
+        .select_related("decided_by")
+    }
+    rows = [ReviewRow(household=h, review=reviews.get(h.pk)) for h in households]
+    tally: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if row.review is not None:
+            tally[row.review.outcome] += 1
+    counts = [(value, str(label), tally[value]) for value, label in ReviewOutcome.choices]
+    return ReviewList(
+        rows=rows, counts=counts, unreviewed=sum(1 for row in rows if row.review is None)
+    )
+
+
+def review_queryset(user: User) -> QuerySet[HouseholdReview]:
+    return HouseholdReview.objects.visible_to(user).select_related(
+        "household", "village", "decided_by"
+    )

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from core.keepers import ACTION_LABELS, may_keep
 from core.kept import kept_apply, kept_ensure_visible, kept_save
-from households.models import Household, Member
+from households.models import REGISTERED_STATUSES, Household, Member
 from households.services import photo_reencode
 from monitoring import selectors
 from monitoring.models import (
@@ -43,6 +43,7 @@ from monitoring.models import (
     ClueOutcome,
     Department,
     HouseholdFinance,
+    HouseholdReview,
     LabourCapacity,
     MeasureKind,
     MeasureStatus,
@@ -54,6 +55,8 @@ from monitoring.models import (
     PublicNotice,
     RemovalKind,
     RemovalStatus,
+    ReviewFollowup,
+    ReviewOutcome,
     RigidExpenseState,
     RiskClue,
     RiskRemoval,
@@ -1372,3 +1375,115 @@ def notice_add_cases(
                 messages = [f"{case.household.head_name}：{m}" for m in exc.messages]
                 raise ValidationError({"cases": messages}) from exc
     return steps
+
+
+# --- the yearly review of the original registered households ---------------------------------
+# Township staff of the household's township and county reviewers review (the rule of
+# "monitoring_case": an "at risk" outcome is where a monitoring case starts).
+REVIEW_FIRST_YEAR = 2021  # the transition period's first year
+REVIEW_EDITABLE = {"outcome", "note", "decided_on"}
+
+
+def may_review(user: Any) -> bool:
+    return may_monitor(user, "monitoring_case")
+
+
+def _check_review(review: HouseholdReview, errors: dict[str, list[str]]) -> None:
+    if review.outcome not in ReviewOutcome.values:
+        errors.setdefault("outcome", []).append(_("请选择评议结果。"))
+    this_year = _today().year
+    if review.year > this_year:
+        errors.setdefault("year", []).append(_("不能评议今年以后的年度。"))
+    elif review.year < REVIEW_FIRST_YEAR:
+        errors.setdefault("year", []).append(
+            _("年度评议自 %(year)d 年起。") % {"year": REVIEW_FIRST_YEAR}
+        )
+    _check_day(review.decided_on, "day", errors)
+    if review.decided_on and review.year <= this_year and review.decided_on.year < review.year:
+        errors.setdefault("day", []).append(_("评议日期不能早于所评议的年度。"))
+
+
+def _review_followup(user: User, review: HouseholdReview) -> None:
+    """An "at risk" review raises a screening clue for the household's township, unless the
+    household already has an open case or an undecided clue (then says which)."""
+    if review.outcome != ReviewOutcome.AT_RISK or review.followup:
+        return
+    household = review.household
+    if MonitoringCase.objects.filter(household=household, status__in=OPEN_CASE_STATUSES).exists():
+        review.followup = ReviewFollowup.OPEN_CASE
+        return
+    if RiskClue.objects.filter(household=household, decided_on__isnull=True).exists():
+        review.followup = ReviewFollowup.OPEN_CLUE
+        return
+    risk = review.note or _("%(year)d 年度评议：存在返贫风险") % {"year": review.year}
+    review.clue = clue_record(
+        user=user,
+        household=household,
+        channel=ClueChannel.SCREENING,
+        risk=risk,
+        received_on=review.decided_on,
+    )
+    review.followup = ReviewFollowup.CLUE_RAISED
+
+
+def review_record(
+    *,
+    user: User,
+    household: Household,
+    year: int,
+    outcome: str,
+    note: str = "",
+    day: datetime.date | None = None,
+) -> HouseholdReview:
+    """Record a registered household's review of a year. A second review of the same household
+    and year changes the first (review_update)."""
+    require_monitor(user, "monitoring_case")
+    kept_ensure_visible(Household, user, household)
+    existing = HouseholdReview.objects.filter(household=household, year=year).first()
+    if existing is not None:
+        return review_update(
+            user=user, review=existing, outcome=outcome, note=note, decided_on=day or _today()
+        )
+    errors: dict[str, list[str]] = {}
+    if household.status not in REGISTERED_STATUSES:
+        errors.setdefault("household", []).append(
+            _("年度评议只针对建档立卡户，一般农户请登记风险线索。")
+        )
+    review = HouseholdReview(
+        household=household,
+        year=year,
+        outcome=outcome,
+        note=_text(note),
+        decided_by=user,
+        decided_on=day or _today(),
+    )
+    _check_review(review, errors)
+    review.fill_place()
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _review_followup(user, review)
+        return kept_save(review, unique_error=("year", str(REVIEW_DUPLICATE)))
+
+
+REVIEW_DUPLICATE = gettext_lazy("该户这一年度已评议，请修改原记录。")
+
+
+def review_update(*, user: User, review: HouseholdReview, **changes: Any) -> HouseholdReview:
+    """Change a review (its outcome, note or day); who changed it becomes who decided. Turning
+    it to "at risk" raises the clue as a new review would."""
+    require_monitor(user, "monitoring_case")
+    kept_ensure_visible(HouseholdReview, user, review)
+    if "day" in changes:
+        changes["decided_on"] = changes.pop("day") or _today()
+    if "note" in changes:
+        changes["note"] = _text(changes["note"])
+    kept_apply(review, changes, REVIEW_EDITABLE)
+    review.decided_by = user
+    errors: dict[str, list[str]] = {}
+    _check_review(review, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        _review_followup(user, review)
+        return kept_save(review)

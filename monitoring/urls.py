@@ -40,6 +40,8 @@ urlpatterns = [
     path("notices/<int:pk>/edit/", views.notice_edit, name="notice_edit"),
     path("notices/<int:pk>/households/", views.notice_add_cases, name="notice_add_cases"),
     path("notices/<int:pk>/print/", views.notice_print, name="notice_print"),
+    # the yearly review of the original registered households
+    path("reviews/", views.review_list, name="review_list"),
     # the monitoring range
     path("ranges/", views.range_list, name="range_list"),
     path("ranges/new/", views.range_create, name="range_create"),

@@ -40,6 +40,7 @@ from monitoring.forms import (
     NoticeForm,
     RangeForm,
     RemovalForm,
+    ReviewForm,
     ScreeningRaiseForm,
     StepForm,
     StopForm,
@@ -873,6 +874,99 @@ def screening(request):
             "margin": selectors.screening_margin().normalize(),
             "drop": int(selectors.screening_drop_share() * 100),
             "query": f"township={township.pk}",
+        },
+        status=status,
+    )
+
+
+# --- the yearly review of the original registered households ---------------------------------
+def _review_year(raw: str) -> int:
+    this_year = timezone.localdate().year
+    try:
+        year = int(raw)
+    except (TypeError, ValueError):
+        return this_year
+    return year if services.REVIEW_FIRST_YEAR <= year <= this_year else this_year
+
+
+@login_required
+def review_list(request):
+    """A village's registered households (建档立卡户) with their review of the year (稳定脱贫,
+    存在返贫风险, 不再需要帮扶) or 未评议, and a form per household for those who review."""
+    user = request.user
+    data = request.POST if request.method == "POST" else request.GET
+    villages = list(selectors.review_villages(user).select_related("township"))
+    raw = data.get("village") or ""
+    village = next((v for v in villages if str(v.pk) == raw), None)
+    if raw and village is None:
+        raise Http404
+    year = _review_year(data.get("year") or "")
+    may_write = services.may_review(user)
+    bound = None
+    status = 200
+    if request.method == "POST":
+        _require(may_write, "monitoring_case")
+        if village is None:
+            raise Http404
+        bound = ReviewForm(request.POST)
+        if bound.is_valid():
+            household = get_object_or_404(
+                Household.objects.visible_to(user).filter(village=village),
+                pk=bound.cleaned_data["household"],
+            )
+            try:
+                review = services.review_record(
+                    user=user,
+                    household=household,
+                    year=year,
+                    outcome=bound.cleaned_data["outcome"],
+                    note=bound.cleaned_data["note"],
+                    day=bound.cleaned_data["day"],
+                )
+            except ValidationError as exc:
+                add_service_errors(bound, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已登记 %(name)s %(year)d 年度评议：%(outcome)s。")
+                    % {
+                        "name": household.head_name,
+                        "year": year,
+                        "outcome": review.get_outcome_display(),
+                    },
+                )
+                if review.followup:
+                    messages.info(request, review.get_followup_display())
+                return redirect(
+                    reverse("monitoring:review_list") + f"?village={village.pk}&year={year}"
+                )
+        status = 400
+    listing = selectors.review_list(user, village, year) if village is not None else None
+    rows = []
+    if listing is not None:
+        for row in listing.rows:
+            form = None
+            if may_write:
+                if bound is not None and str(bound.data.get("household")) == str(row.household.pk):
+                    form = bound
+                else:
+                    initial = {"household": row.household.pk}
+                    if row.review is not None:
+                        initial.update(outcome=row.review.outcome, note=row.review.note)
+                    form = ReviewForm(initial=initial, auto_id=f"r{row.household.pk}_%s")
+            rows.append((row, form))
+    this_year = timezone.localdate().year
+    return render(
+        request,
+        "monitoring/review_list.html",
+        {
+            "villages": villages,
+            "village": village,
+            "year": year,
+            "years": list(range(this_year, services.REVIEW_FIRST_YEAR - 1, -1)),
+            "listing": listing,
+            "rows": rows,
+            "may_write": may_write,
         },
         status=status,
     )

@@ -24,6 +24,7 @@ from monitoring.models import (
     Category,
     ClueOutcome,
     HouseholdFinance,
+    HouseholdReview,
     LabourCapacity,
     MeasureKind,
     MeasureStatus,
@@ -35,6 +36,7 @@ from monitoring.models import (
     PublicNotice,
     RemovalKind,
     RemovalStatus,
+    ReviewOutcome,
     RiskClue,
     RiskRemoval,
     RiskType,
@@ -700,3 +702,66 @@ class PublicNoticeCasesSerializer(StrictSerializer):
     )
     appraised_on = _day(_("民主评议日期，不晚于公示开始；不填为今天。"))
     note = serializers.CharField(required=False, allow_blank=True, help_text=_("评议情况。"))
+
+
+# --- the yearly review of the original registered households ---------------------------------
+class HouseholdReviewSerializer(serializers.ModelSerializer):
+    head_name = serializers.CharField(source="household.head_name", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    decided_by_name = serializers.SerializerMethodField(help_text=_("评议人姓名。"))
+    followup = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "“存在返贫风险”的后续：clue_raised 已登记风险线索（见 clue），open_case 已是监测对象，"
+            "open_clue 已有未办结的线索；其他结果为空。"
+        ),
+    )
+
+    class Meta:
+        model = HouseholdReview
+        fields = [
+            "id",
+            "household",
+            "head_name",
+            "village",
+            "village_name",
+            "township",
+            "year",
+            "outcome",
+            "note",
+            "decided_by",
+            "decided_by_name",
+            "decided_on",
+            "clue",
+            "followup",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_decided_by_name(self, obj) -> str:
+        return obj.decided_by.display_name if obj.decided_by else ""
+
+
+class HouseholdReviewWriteSerializer(StrictSerializer):
+    household = _household_field()
+    year = serializers.IntegerField(
+        min_value=2015, max_value=2100, help_text=_("评议年度，不能晚于今年。")
+    )
+    outcome = serializers.ChoiceField(choices=ReviewOutcome.choices, help_text=_("评议结果。"))
+    note = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text=_("说明；存在返贫风险时作为风险线索的风险情况。"),
+    )
+    day = _day(_("评议日期；不填为今天。"))
+
+
+class HouseholdReviewUpdateSerializer(StrictSerializer):
+    outcome = serializers.ChoiceField(
+        choices=ReviewOutcome.choices, required=False, help_text=_("评议结果。")
+    )
+    note = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, help_text=_("说明。")
+    )
+    day = _day(_("评议日期；不填为今天。"))

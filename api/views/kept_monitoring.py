@@ -27,6 +27,7 @@ from monitoring import selectors, services
 from monitoring.filters import CaseFilter, ClueFilter, NoticeFilter, RangeFilter
 from monitoring.models import (
     HouseholdFinance,
+    HouseholdReview,
     MonitoringCase,
     MonitoringMeasure,
     MonitoringRange,
@@ -116,6 +117,19 @@ class ApiFinanceFilter(api_filters.ApiFilterSet):
     class Meta:
         model = HouseholdFinance
         fields = ["household", "year"]
+
+
+class ApiReviewFilter(api_filters.ApiFilterSet):
+    village = api_filters.IdFilter("village", _("村编号"))
+    household = api_filters.IdFilter("household", _("户编号"))
+    year = api_filters.YearFilter("year", _("年度"))
+    outcome = django_filters.ChoiceFilter(
+        label=_("评议结果"), choices=HouseholdReview._meta.get_field("outcome").choices
+    )
+
+    class Meta:
+        model = HouseholdReview
+        fields = ["village", "household", "year", "outcome"]
 
 
 def _summaries(noun, **extra):
@@ -564,6 +578,33 @@ class HouseholdFinanceViewSet(MonitoringViewSet):
         ).exists()
 
 
+# --- the yearly review of the original registered households ---------------------------------
+class HouseholdReviewViewSet(MonitoringViewSet):
+    """建档立卡户年度评议：每户每年一条（稳定脱贫、存在返贫风险、不再需要帮扶），由该户所在乡镇的
+    工作人员或县级审核人员评议；评为存在返贫风险的，为该户登记一条排查线索（已是监测对象或已有
+    未办结线索的不重复登记，followup 写明）。"""
+
+    model = HouseholdReview
+    serializer_class = s.HouseholdReviewSerializer
+    create_serializer = s.HouseholdReviewWriteSerializer
+    update_serializer = s.HouseholdReviewUpdateSerializer
+    filterset_class = ApiReviewFilter
+    ordering_fields = ["year", "id"]
+    ordering = ["-year", "id"]
+    keeper_kind = "monitoring_case"
+    instance_kw = "review"
+    services = {"record": services.review_record, "update": services.review_update}
+    summaries = _summaries(_("建档立卡户年度评议"))
+    descriptions = {
+        "create": _("只评议建档立卡户；年度不能晚于今年；同一户同一年度再次评议即修改原记录。")
+        + SCOPE_RULE,
+        "partial_update": SCOPE_RULE,
+    }
+
+    def optimise(self, queryset):
+        return queryset.select_related("household", "village", "decided_by")
+
+
 # --- public notices -------------------------------------------------------------------------
 class PublicNoticeViewSet(MonitoringViewSet):
     """村级公示：识别公示不少于5天、风险消除公示不少于7天（含首尾两天）；列入的户由民主评议环节
@@ -612,4 +653,5 @@ ROUTES = [
     ("monitoring-measures", MonitoringMeasureViewSet, "monitoring-measure"),
     ("household-finances", HouseholdFinanceViewSet, "household-finance"),
     ("public-notices", PublicNoticeViewSet, "public-notice"),
+    ("household-reviews", HouseholdReviewViewSet, "household-review"),
 ]
