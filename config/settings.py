@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -159,6 +160,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# A list filter left open offers "全部", never Django's "---------" (django-filter).
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("全部")
 USE_I18N = True
 USE_TZ = True
 
