@@ -339,6 +339,8 @@ SPECTACULAR_SETTINGS = {
         "RemovalStatusEnum": "monitoring.models.RemovalStatus",
         "MonitoringMeasureStatusEnum": "monitoring.models.MeasureStatus",
         "MonitoringProcedureEnum": "monitoring.models.Procedure",
+        "ClueOutcomeEnum": "monitoring.models.ClueOutcome",
+        "ReviewOutcomeEnum": "monitoring.models.ReviewOutcome",
     },
 }
 
