@@ -97,6 +97,7 @@ import importlib
 import io
 import pkgutil
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -197,7 +198,7 @@ def _fold(text: str) -> str:
 
 
 # --- the spec ---------------------------------------------------------------------------------
-class SheetSpec:
+class SheetSpec(ABC):
     """A kind of record imported from Excel. Subclass, set the attributes, write `apply`."""
 
     kind: str = ""  # URL slug: /ledgers/imports/<kind>/, /api/v1/imports/<kind>/
@@ -216,15 +217,18 @@ class SheetSpec:
         return None
 
     def check(self, rows: list[SheetRow], user: Any) -> None:
-        """Cross-row and database checks before any write (row.error(key, message))."""
+        """Cross-row and database checks before any write (row.error(key, message)); none by
+        default."""
+        return None
 
     def order(self, rows: list[SheetRow]) -> list[SheetRow]:
         """The order rows are applied in (e.g. parents first)."""
         return rows
 
+    @abstractmethod
     def apply(self, row: SheetRow, user: Any) -> str:
-        """Write one row through the owning app's services: CREATED, UPDATED or UNCHANGED."""
-        raise NotImplementedError
+        """Write one row through the owning app's services: CREATED, UPDATED, UNCHANGED or
+        NOTED."""
 
     def describe(self, row: SheetRow) -> str:
         """A short name for the list of changes."""
