@@ -155,6 +155,7 @@ class SecurityEvent(models.Model):
         TOKEN = "token", _("接口令牌签发或吊销")
         TOKEN_EXPIRED = "token_expired", _("使用过期的接口令牌（按小时汇总）")
         OUT_OF_SCOPE = "out_of_scope", _("越权或不存在的对象被拒（按小时汇总）")
+        PERIOD_REOPEN = "period_reopen", _("重新开放已锁定的报送期间")
 
     kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
     user = models.ForeignKey(

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.guards import ensure_writable
 from core.permissions import can_edit_entry
 
 
@@ -48,6 +49,7 @@ def entry_ensure_editable(
     )
     if not can_edit_entry(user, view):
         raise PermissionDenied(_("已超过修改期限（或不是您填报的记录），只有审核人员可以修改。"))
+    ensure_writable(entry, deleting=True)  # a record of a locked period (periods/rules.py)
 
 
 def entry_not_in_future(day: datetime.date | None, field: str, errors: dict) -> None:
@@ -65,6 +67,11 @@ def entry_save(
         # Constraints are checked by the callers (with messages that name the field) and,
         # against races, by the database (IntegrityError below).
         instance.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    try:
+        ensure_writable(instance)  # the stored and the new date: not in a locked period
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)

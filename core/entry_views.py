@@ -206,7 +206,11 @@ class EntryPages:
                 _("已超过删除期限（或不是您填报的记录），只有审核人员可以删除。")
             )
         if request.method == "POST":
-            self.delete(user=request.user, **{self.instance_kw: obj})
+            try:
+                self.delete(user=request.user, **{self.instance_kw: obj})
+            except ValidationError as exc:  # e.g. a record of a locked period (periods/)
+                messages.error(request, " ".join(exc.messages))
+                return redirect(self.url("detail", obj.pk))
             messages.success(request, _("%(label)s已删除。") % {"label": self.label})
             return redirect(self.list_url())
         return render(

@@ -13,6 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from core.guards import ensure_writable
 from core.keepers import require_keeper
 
 
@@ -62,6 +63,11 @@ def kept_save(
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
+    try:
+        ensure_writable(instance)  # a record of a locked period (periods/rules.py)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     try:
@@ -101,6 +107,7 @@ def references(instance: models.Model, *, ignore: set[str] | None = None) -> lis
 def kept_delete(instance: models.Model, *, end_field: str | None = "end_date", ignore=None):
     """Delete a record nothing refers to. One that other records refer to is refused with a
     message naming them and saying to end it (a date) instead."""
+    ensure_writable(instance, deleting=True)  # a record of a locked period (periods/rules.py)
     found = references(instance, ignore=ignore)
     if found:
         if end_field:

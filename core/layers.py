@@ -1,8 +1,8 @@
 """The product's floors and the imports between its apps (`manage.py import_graph`).
 
 The apps are layered, ground floor first, in the order of settings.INSTALLED_APPS' own apps:
-core › accounts › villages › pairing › cadres › households › inspections › assessments ›
-notifications › ledgers › home › api › demo. An app may import the apps below it, never one
+core › accounts › villages › periods › pairing › cadres › households › monitoring › inspections ›
+assessments › notifications › ledgers › reporting › home › api › demo. An app may import the apps below it, never one
 above it: an import that points up closes a cycle sooner or later. The graph counts every
 import, at module level and inside functions alike (an import moved into a function is still a
 dependency); it is read from the source with `ast`, so nothing is imported to draw it.

@@ -17,6 +17,8 @@ class NotificationKind(models.TextChoices):
     NOTICE_ENDING = "notice_ending", _("公示即将结束")
     TOWNSHIP_REVIEW = "township_review", _("待乡镇审核")
     MONITORED_UNVISITED = "monitored_unvisited", _("监测户本月未走访")
+    PERIOD_OVERDUE = "period_overdue", _("期间逾期未报送")
+    SUBMISSIONS_WAITING = "submissions_waiting", _("报送待审核")
     DIGEST = "digest", _("每日提醒汇总")
     EXPORT_READY = "export_ready", _("导出完成")
     OTHER = "other", _("其他")

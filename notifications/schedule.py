@@ -63,6 +63,17 @@ SCHEDULE = [
         hour="3",
         description="删除超过保留期限（至少180天）的安全日志。",
     ),
+    # 07:00 daily: ledgers e-mailed to superiors (issue 16, ledgers/subscriptions.py). Daily
+    # because each subscription has its own day of the month (or of the quarter's first month)
+    # and an overdue one is caught up the next morning; the delivery's unique key sends each
+    # period once. After the night's evaluation, before offices open at 08:30.
+    Entry(
+        name="台账定期报送",
+        task="ledgers.tasks.send_scheduled_ledgers",
+        minute="0",
+        hour="7",
+        description="按审核人员的订阅，到发送日把台账（身份证号脱敏）发送到上级邮箱。",
+    ),
     # 07:30 daily: visits, pace, days in the field, units' yearly counts, collective income.
     # Daily because each rule has its own period (week, month, quarter) and the unique key
     # keeps a reminder to once per period; 07:30 is an hour before offices open.
@@ -116,6 +127,17 @@ SCHEDULE = [
         hour="7",
         kwargs={"kinds": MONITORING_KINDS},
         description="风险线索第10天未办结、农户申报逾期未受理、公示即将结束、待乡镇审核、监测户本月未走访。",
+    ),
+    # 07:55 daily: reporting periods (issue 16). Daily because a period becomes overdue on the
+    # day after its last day to submit and the reviewers' queue changes every day; each
+    # reminder is once per thing and day.
+    Entry(
+        name="期间报送提醒",
+        task="notifications.tasks.send_reminders",
+        minute="55",
+        hour="7",
+        kwargs={"kinds": ["period_overdue", "submissions_waiting"]},
+        description="乡镇期间逾期未报送；审核人员有待审核的报送。",
     ),
     # 08:00 daily: one e-mail per person with the day's digest, after every reminder job above
     # has folded its reminders in, and before offices open at 08:30.

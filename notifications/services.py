@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from assessments.periods import week_due
 from assessments.selectors import Thresholds, pace_required
 from cadres.models import Coverage, FieldDay, TalentAssignment, Term
 from households.models import HouseholdPairing, Visit, VisitKind
@@ -68,6 +69,7 @@ from pairing.models import (
     TrainingKind,
     Unit,
 )
+from periods import rules as period_rules
 from villages.models import VillageIncome
 
 logger = logging.getLogger(__name__)
@@ -86,6 +88,8 @@ DIGEST_SUBJECT = "digest"
 # The order of the digest's sections: what is already late first.
 DIGEST_ORDER: list[str] = [
     NotificationKind.RECTIFICATION_OVERDUE,
+    NotificationKind.PERIOD_OVERDUE,
+    NotificationKind.SUBMISSIONS_WAITING,
     NotificationKind.APPLICATION_UNACCEPTED,
     NotificationKind.CLUE_UNDECIDED,
     NotificationKind.TOWNSHIP_REVIEW,
@@ -113,6 +117,8 @@ REMINDER_KINDS = [
     NotificationKind.NOTICE_ENDING,
     NotificationKind.TOWNSHIP_REVIEW,
     NotificationKind.MONITORED_UNVISITED,
+    NotificationKind.PERIOD_OVERDUE,
+    NotificationKind.SUBMISSIONS_WAITING,
 ]
 
 
@@ -295,8 +301,8 @@ def rule_weekly_visit(on: datetime.date, thresholds: Thresholds, links: _Links) 
         return []
     if thresholds.get("HH-VISIT-WEEKLY") is None:
         return []
-    week_start = on - datetime.timedelta(days=on.weekday())
-    week_end = week_start + datetime.timedelta(days=6)
+    due = week_due(on)  # the one definition of "this week" (assessments.periods)
+    week_start, week_end = due.start, due.end
     pairs, users, coordinators = _responsible_pairs(on)
     if not pairs:
         return []
@@ -315,7 +321,7 @@ def rule_weekly_visit(on: datetime.date, thresholds: Thresholds, links: _Links) 
         .order_by()
     )
     done = {(h, c): n for h, c, n in visit_rows}
-    period = iso_week(on)
+    period = due.period.label  # 2026-W49, as iso_week(on) spells it
     reminders = []
     for pair in pairs:
         threshold = thresholds.get("HH-VISIT-WEEKLY", pair.path)
@@ -326,9 +332,10 @@ def rule_weekly_visit(on: datetime.date, thresholds: Thresholds, links: _Links) 
             "village": pair.village_name,
             "helper": pair.helper_name,
         }
-        body = _(
-            "每周到户走访至少 %(n)s 次（003 三(三)）。本周（%(start)s至%(end)s）尚未记录对该户的入户走访。"
-        ) % {"n": _n(threshold), "start": _fmt(week_start), "end": _fmt(week_end)}
+        body = _("每周到户走访至少 %(n)s 次（003 三(三)）。%(due)s，尚未记录对该户的入户走访。") % {
+            "n": _n(threshold),
+            "due": due.sentence,
+        }
         for user_id in _pair_recipients(pair, users, coordinators):
             reminders.append(
                 Reminder(
@@ -1066,6 +1073,51 @@ def rule_monitored_unvisited(
     return reminders
 
 
+def rule_period_overdue(on: datetime.date, thresholds: Thresholds, links: _Links) -> list[Reminder]:
+    """A township's reporting period not submitted after its last day to submit
+    (periods.rules.is_overdue); to the township's staff, once per period and day."""
+    rows = [
+        (
+            item.township_id,
+            f"period:{item.township_id}:{item.label}",
+            _("%(period)s尚未报送（%(township)s）")
+            % {"period": item.period, "township": item.township},
+            _("应于%(due)s前报送，已逾期。请核对本期记录后报送县级审核。")
+            % {"due": _fmt(item.due_on)},
+            links("reporting:township", item.township_id),
+        )
+        for item in period_rules.overdue_periods(on)
+    ]
+    return _township_staff_reminders(rows, NotificationKind.PERIOD_OVERDUE, on.isoformat())
+
+
+def rule_submissions_waiting(
+    on: datetime.date, thresholds: Thresholds, links: _Links
+) -> list[Reminder]:
+    """Submitted periods waiting for review; to the reviewers over the township (its county
+    and above), one reminder per reviewer and day naming how many wait."""
+    waiting = period_rules.waiting_submissions()
+    if not waiting:
+        return []
+    by_path = _region_users_by_path(Role.REVIEWER)
+    per_user: dict[int, list] = defaultdict(list)
+    for period in waiting:
+        for user_id in _users_over(period.path, by_path):
+            per_user[user_id].append(period)
+    return [
+        Reminder(
+            recipient_id=user_id,
+            kind=NotificationKind.SUBMISSIONS_WAITING,
+            subject_key="submissions",
+            period=on.isoformat(),
+            title=_("%(n)d个报送待审核") % {"n": len(periods)},
+            body="、".join(f"{p.township.name}{p.label}" for p in periods[:20]),
+            link=links("reporting:index"),
+        )
+        for user_id, periods in per_user.items()
+    ]
+
+
 RULES: dict[str, Callable[[datetime.date, Thresholds, _Links], list[Reminder]]] = {
     NotificationKind.WEEKLY_VISIT: rule_weekly_visit,
     NotificationKind.YEARLY_PACE: rule_yearly_pace,
@@ -1080,6 +1132,8 @@ RULES: dict[str, Callable[[datetime.date, Thresholds, _Links], list[Reminder]]] 
     NotificationKind.NOTICE_ENDING: rule_notice_ending,
     NotificationKind.TOWNSHIP_REVIEW: rule_township_review,
     NotificationKind.MONITORED_UNVISITED: rule_monitored_unvisited,
+    NotificationKind.PERIOD_OVERDUE: rule_period_overdue,
+    NotificationKind.SUBMISSIONS_WAITING: rule_submissions_waiting,
 }
 
 
