@@ -1,8 +1,13 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.scope import ScopedQuerySet
 
 
 class LedgerKind(models.TextChoices):
@@ -190,3 +195,134 @@ class SheetImport(models.Model):
     @property
     def error_count(self) -> int:
         return len(self.errors)
+
+
+# --- ledgers sent to superiors on a schedule (issue 16) ---------------------------------------
+class PeriodRule(models.TextChoices):
+    LAST_MONTH = "last_month", _("上月")
+    LAST_QUARTER = "last_quarter", _("上季度")
+    YEAR_TO_DATE = "year_to_date", _("本年至上月末")
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("每月")
+    QUARTERLY = "quarterly", _("每季度（季度首月）")
+
+
+class LedgerSubscriptionQuerySet(ScopedQuerySet):
+    scope_path_field = "region__path"
+
+
+class LedgerSubscription(models.Model):
+    """A reviewer's standing order: this ledger, of this region, for this period (relative to the
+    sending day), e-mailed to these addresses monthly or quarterly on a day. Sent by the daily
+    beat task (ledgers/subscriptions.py); each sending is a LedgerDelivery."""
+
+    kind = models.CharField(_("台账"), max_length=20, choices=LedgerKind.choices)
+    region = models.ForeignKey(
+        "villages.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    period_rule = models.CharField(_("台账期间"), max_length=20, choices=PeriodRule.choices)
+    frequency = models.CharField(_("发送周期"), max_length=10, choices=Frequency.choices)
+    day = models.PositiveSmallIntegerField(
+        _("发送日"),
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_("每月（或季度首月）的第几天发送；该月没有这一天时在月末发送。"),
+    )
+    recipients = models.TextField(
+        _("收件人"), help_text=_("电子邮箱，多个用逗号、分号或换行分隔，最多20个。")
+    )
+    start_date = models.DateField(_("开始日期"), default=timezone.localdate)
+    end_date = models.DateField(_("停止日期"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("订阅人"),
+        on_delete=models.PROTECT,
+        related_name="ledger_subscriptions",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = LedgerSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("台账定期报送")
+        verbose_name_plural = _("台账定期报送")
+        ordering = ["-id"]
+        indexes = [
+            # The daily run reads the subscriptions not yet stopped.
+            models.Index(fields=["end_date", "start_date"], name="ledger_sub_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(day__gte=1) & Q(day__lte=31), name="ledger_sub_day_in_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.region.name} {self.get_period_rule_display()}"
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [address for address in self.recipients.split(", ") if address]
+
+
+class LedgerDeliveryQuerySet(ScopedQuerySet):
+    scope_path_field = "subscription__region__path"
+
+
+class LedgerDelivery(models.Model):
+    """One sending of a subscription's ledger for one period: the log of what was sent when and
+    to whom. UNIQUE (subscription, period) makes a rerun or a retry reuse the row, and a row
+    already `sent` is never sent again (the state is claimed with a conditional UPDATE)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    subscription = models.ForeignKey(
+        LedgerSubscription,
+        verbose_name=_("定期报送"),
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+    )
+    period = models.CharField(_("期间"), max_length=20)
+    period_start = models.DateField(_("期间开始"))
+    period_end = models.DateField(_("期间结束"))
+    scheduled_on = models.DateField(_("应发送日期"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    claimed_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    recipients = models.TextField(_("收件人"), blank=True)
+    message_id = models.CharField(_("邮件标识"), max_length=255, blank=True)
+    rows = models.PositiveIntegerField(_("台账行数"), default=0)
+    attachment_name = models.CharField(_("附件名"), max_length=255, blank=True)
+    attachment_size = models.PositiveIntegerField(_("附件大小（字节）"), default=0)
+    # A ledger over LEDGER_MAIL_MAX_BYTES is kept here and the mail carries a link instead.
+    file = models.FileField(_("台账文件"), upload_to="ledger-mail/%Y/%m/", blank=True)
+    link = models.CharField(_("下载链接"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = LedgerDeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("台账报送记录")
+        verbose_name_plural = _("台账报送记录")
+        ordering = ["-scheduled_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period"], name="ledger_delivery_once_per_period"
+            ),
+        ]
+        indexes = [
+            # The daily run retries failed and stuck deliveries.
+            models.Index(fields=["status", "scheduled_on"], name="ledger_delivery_retry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} {self.period} {self.get_status_display()}"

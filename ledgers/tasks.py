@@ -32,3 +32,7 @@ def purge_expired_exports() -> dict:
     """Delete ledgers past EXPORT_KEEP_DAYS, fail jobs that stopped making progress (a dead
     worker's), and delete uploaded rosters older than a day. Scheduled by the beat schedule."""
     return services.ledger_files_purge()
+
+
+# The scheduled ledgers' tasks live in their own module; imported here to be registered.
+from ledgers.subscription_tasks import send_ledger_delivery, send_scheduled_ledgers  # noqa: E402,F401
