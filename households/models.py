@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from core.idcard import validate_id_number
@@ -58,6 +59,12 @@ class HouseholdQuerySet(ScopedQuerySet):
     scope_path_field = "path"
     scope_village_field = "village_id"
     scope_household_field = "id"
+
+    def not_merged(self):
+        """Households still on the register: one merged into another (households/merge.py) is
+        closed and points to the one kept; lists, pickers, findings and the indicators leave it
+        out."""
+        return self.filter(merged_into__isnull=True)
 
 
 class Household(models.Model):
@@ -116,6 +123,18 @@ class Household(models.Model):
     housing_ok = models.BooleanField(_("住房安全有保障"), default=True)
     water_ok = models.BooleanField(_("饮水安全有保障"), default=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
+    # A household registered twice (一人多户) is merged into the one kept
+    # (households/merge.py): the other is closed on that day, never deleted, and points here.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("已合并至"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_households",
+        editable=False,
+    )
+    closed_on = models.DateField(_("注销日期"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -134,6 +153,20 @@ class Household(models.Model):
             ),
             # Roll-ups per township and the dashboards' drill-down.
             models.Index(fields=["township", "status"], name="household_township_status_idx"),
+            # Duplicate households (households/duplicates.py): the same head name and birth
+            # date (from the ID number) in two villages, among households not merged away.
+            models.Index(
+                F("head_name"),
+                Substr("head_id_number", 7, 8),
+                name="household_dup_name_birth_idx",
+                condition=Q(merged_into__isnull=True),
+            ),
+            # … and one phone for the heads of two households.
+            models.Index(
+                fields=["phone"],
+                name="household_dup_phone_idx",
+                condition=Q(merged_into__isnull=True) & ~Q(phone=""),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(size__gte=1), name="household_size_at_least_one"),
@@ -219,12 +252,14 @@ class Member(models.Model):
     )
     name = models.CharField(_("姓名"), max_length=50)
     relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices)
+    # Once per household in the database; a number already registered in another open
+    # household is refused by the member service (households/duplicates.py), and one found in
+    # two households (old rosters, imports) is listed for the county reviewers to merge.
     id_number = models.CharField(
         _("身份证号"),
         max_length=18,
         null=True,
         blank=True,
-        unique=True,
         validators=[validate_id_number],
     )
     birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
@@ -238,6 +273,20 @@ class Member(models.Model):
         verbose_name = _("家庭成员")
         verbose_name_plural = _("家庭成员")
         ordering = ["household", "id"]
+        indexes = [
+            # Duplicate households: one ID number among the members of two households, and
+            # the entry check "is this number registered in another household".
+            models.Index(
+                fields=["id_number"],
+                name="member_dup_id_idx",
+                condition=Q(id_number__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "id_number"], name="member_id_once_per_household"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -636,3 +685,61 @@ class VisitPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class HouseholdMergeQuerySet(ScopedQuerySet):
+    scope_path_field = "kept__path"
+    scope_village_field = "kept__village_id"
+    scope_household_field = "kept_id"
+
+
+class HouseholdMerge(models.Model):
+    """One household merged into another by a county reviewer (households/merge.py): which
+    records moved (ids per model), which stayed with the closed household (a clash with the
+    kept household's own), and a fingerprint of every moved record, so that the merge can be
+    undone exactly while nothing has changed since."""
+
+    kept = models.ForeignKey(
+        Household, verbose_name=_("保留户"), on_delete=models.PROTECT, related_name="+"
+    )
+    other = models.ForeignKey(
+        Household, verbose_name=_("并入户"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("合并理由"), max_length=300)
+    moved = models.JSONField(_("移入的记录"), default=dict)
+    stayed = models.JSONField(_("留在并入户的记录"), default=dict)
+    fingerprints = models.JSONField(_("记录指纹"), default=dict)
+    relations = models.JSONField(_("成员原关系"), default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("合并人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(_("合并时间"), auto_now_add=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤销人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    objects = HouseholdMergeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("合并记录")
+        verbose_name_plural = _("合并记录")
+        ordering = ["-merged_at", "-id"]
+        constraints = [
+            # A household is merged away at most once at a time.
+            models.UniqueConstraint(
+                fields=["other"], condition=Q(undone_at__isnull=True), name="merge_other_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.other} → {self.kept}"

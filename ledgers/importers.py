@@ -57,6 +57,7 @@ from ledgers.exporters import (
     NO,
     YES,
 )
+from periods import rules as period_rules
 from villages.models import Region, Village
 
 logger = logging.getLogger(__name__)
@@ -365,6 +366,7 @@ class RosterCheck:
     errors: list[RowError] = field(default_factory=list)
     rows: list[RosterRow] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)  # creates and updates, not unchanged
+    warnings: int = 0  # possible duplicates, listed with the rows' changes
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -463,6 +465,8 @@ def check_roster(
 
     _check_villages(check, user)
     _check_existing(check, user)
+    _check_duplicates(check, user)
+    _check_locked_incomes(check)
     check.errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column)))
     return check
 
@@ -636,6 +640,30 @@ def _in_chunks(items: list, size: int = 900):
         yield items[start : start + size]
 
 
+def _check_locked_incomes(check: RosterCheck) -> None:
+    """An income of a year whose period is locked (periods/rules.py: the period containing
+    31 December) is refused on its row, so the import writes nothing."""
+    day = datetime.date(check.income_year, 12, 31)
+    verdicts: dict[int, str] = {}
+    for row in check.rows:
+        if row.income is None or not row.village_id:
+            continue
+        if row.village_id not in verdicts:
+            village = Village.objects.get(pk=row.village_id)
+            lock = period_rules.lock_of(village, day)
+            verdicts[row.village_id] = lock.message if lock else ""
+        if verdicts[row.village_id]:
+            check.errors.append(
+                RowError(
+                    row.row,
+                    COL_INCOME,
+                    check.parsed.letter(COL_INCOME),
+                    str(row.income),
+                    verdicts[row.village_id],
+                )
+            )
+
+
 def _check_villages(check: RosterCheck, user) -> None:
     codes = sorted({row.village_code for row in check.rows})
     villages: dict[str, int] = {}
@@ -788,6 +816,62 @@ def _check_existing(check: RosterCheck, user) -> None:
             }
         )
     check.rows = kept
+
+
+def _check_duplicates(check: RosterCheck, user) -> None:
+    """The duplicate-household rules (households/duplicates.py), set-based over the file: a head
+    whose ID number is a member of another household is refused (the other household named in
+    the user's scope terms); the same head name and birth date in another village, or the same
+    phone as another household's head, is listed with the row's change as a warning the user
+    sees before 确认导入."""
+    from households import duplicates
+
+    rows = check.rows
+    if not rows:
+        return
+    numbers = [row.id_number for row in rows]
+    matched = dict(
+        duplicates.open_households()
+        .filter(head_id_number__in=numbers)
+        .values_list("head_id_number", "id")
+    )
+    registered = duplicates.id_registrations(numbers)
+    letter = check.parsed.letter(COL_ID_NUMBER)
+    refused = set()
+    for row in rows:
+        others = registered.get(row.id_number, set()) - {matched.get(row.id_number)}
+        if others:
+            refused.add(row.row)
+            message = duplicates.id_refusal(user, row.id_number, matched.get(row.id_number))
+            check.errors.append(
+                RowError(row.row, COL_ID_NUMBER, letter, row.id_number, message or "")
+            )
+    births = duplicates.name_birth_registrations(
+        (row.head_name, duplicates.birth_of(row.id_number), row.village_id) for row in rows
+    )
+    phones = duplicates.phone_registrations(row.phone or "" for row in rows)
+    by_row = {change["row"]: change for change in check.changes}
+    for row in rows:
+        change = by_row.get(row.row)
+        if change is None or row.row in refused:
+            continue
+        own = {matched.get(row.id_number)}
+        warnings = []
+        same = births.get((row.head_name, duplicates.birth_of(row.id_number)), set()) - own
+        if same:
+            warnings.append(
+                _("户主姓名和出生日期与%(other)s相同，请核实是否重复登记。")
+                % {"other": "、".join(duplicates.described(user, same))}
+            )
+        same = phones.get((row.phone or "").strip(), set()) - own
+        if same:
+            warnings.append(
+                _("联系电话与%(other)s的户主相同，请核实是否重复登记。")
+                % {"other": "、".join(duplicates.described(user, same))}
+            )
+        if warnings:
+            change["warnings"] = warnings
+            check.warnings += len(warnings)
 
 
 def _row_values(row: RosterRow) -> dict:

@@ -67,6 +67,14 @@ class HouseholdWriteSerializer(StrictSerializer):
     housing_ok = serializers.BooleanField(required=False, default=True)
     water_ok = serializers.BooleanField(required=False, default=True)
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    confirm_duplicates = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text=_(
+            "户主姓名和出生日期与其他村的户相同，或联系电话与其他户相同时，核实后传 true 仍然保存。"
+        ),
+    )
 
 
 class HouseholdUpdateSerializer(HouseholdWriteSerializer):
