@@ -53,12 +53,37 @@ class AccountSecurityMiddleware:
             blocked = self._password_gate(request)
             if blocked is not None:
                 return blocked
+            expired = self._session_expired(request)
+            request.session_expired = expired
             response = self.get_response(request)
             if response.status_code == 404:
                 self._record_refused_object(request)
+            if expired:
+                self._say_expired(response)
             return response
         finally:
             current_request.reset(token)
+
+    @staticmethod
+    def _session_expired(request) -> bool:
+        """The browser still sends a session cookie but no session answers to it: the idle
+        timeout (SESSION_IDLE_SECONDS) ended it. (Logging out deletes the cookie.)"""
+        if not request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+            return False
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if user is None or session is None or user.is_authenticated:
+            return False
+        return not list(session.keys())  # a live anonymous session keeps its data
+
+    @staticmethod
+    def _say_expired(response) -> None:
+        """A page that sends an expired session to the login page says why there: the login
+        page reads `expired=1` ("登录已过期，请重新登录；未提交的内容已保留")."""
+        location = response.get("Location", "") if response.status_code in (301, 302) else ""
+        login_url = reverse("accounts:login")
+        if location.startswith(login_url) and "expired=1" not in location:
+            response["Location"] = location + ("&" if "?" in location else "?") + "expired=1"
 
     @staticmethod
     def _record_refused_object(request) -> None:
@@ -85,9 +110,49 @@ class AccountSecurityMiddleware:
             reverse("accounts:logout"),
             reverse("accounts:login"),
             "/" + settings.STATIC_URL.lstrip("/"),
+            "/sw.js",  # the service worker script (no data; a redirect would fail its update)
         )
         if request.path.startswith(open_paths):
             return None
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": _("请先修改密码后再使用系统。")}, status=403)
         return HttpResponseRedirect(f"{change_url}?{urlencode({'next': request.get_full_path()})}")
+
+
+IDLE_STAMP_KEY = "_idle_seen"
+
+
+def session_idle_stamp(session) -> None:
+    """Mark the session as saved now (SessionIdleMiddleware): a login saves the session anyway,
+    so the first request after it need not save it again."""
+    session[IDLE_STAMP_KEY] = int(timezone.now().timestamp())
+
+
+class SessionIdleMiddleware:
+    """The inactivity timeout without a session write on every request. The session ends
+    SESSION_COOKIE_AGE (SESSION_IDLE_SECONDS) after it was last saved; instead of saving it on
+    every request (SESSION_SAVE_EVERY_REQUEST), a request saves it when its last save is more
+    than SESSION_IDLE_REFRESH_SECONDS old (a minute): a session still ends after at most the
+    idle time, and at least that minus a minute, without activity. An empty session (no
+    cookie, or one the timeout already ended) is left alone. Sits right below
+    SessionMiddleware, which saves the session when this marks it changed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.refresh = getattr(settings, "SESSION_IDLE_REFRESH_SECONDS", 60)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and (session.session_key or session.modified):
+            self.touch(session)
+        return response
+
+    def touch(self, session) -> None:
+        if not session.keys():
+            return
+        now = int(timezone.now().timestamp())
+        seen = session.get(IDLE_STAMP_KEY)
+        # A session saved anyway (a login, a message) carries the time too, for free.
+        if session.modified or not isinstance(seen, int) or not 0 <= now - seen < self.refresh:
+            session[IDLE_STAMP_KEY] = now

@@ -15,6 +15,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
+from accounts.middleware import session_idle_stamp
 from accounts.models import ROLE_GROUPS, TRACKED_USER_FIELDS, SecurityEvent, User
 from accounts.services import role_groups_sync, security_event_record, user_role_group_sync
 
@@ -38,6 +39,13 @@ def quiet():
 @receiver(user_logged_in, dispatch_uid="security_login")
 def log_login(sender, request, user, **kwargs):
     security_event_record(kind=Kind.LOGIN, request=request, user=user)
+
+
+@receiver(user_logged_in, dispatch_uid="session_idle_stamp")
+def stamp_session(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None:
+        session_idle_stamp(session)
 
 
 @receiver(user_login_failed, dispatch_uid="security_login_failed")

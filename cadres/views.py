@@ -72,7 +72,35 @@ from core.kept_views import Column, KeptPages, Section, register_kept
 from core.scope import Role
 from villages.models import Village
 
-FIELD_DAY_PAGES = EntryPages(
+
+class FieldDayPages(EntryPages):
+    """Days in the field are typed in villages without signal: the new-day form is the
+    outbox's template (cadres/field_day_form.html); with JavaScript the day waits on the phone
+    and goes to the API's field-days endpoint, the same service, when the network returns."""
+
+    def create_view(self, request):
+        if not request.user.can_enter_work:
+            raise PermissionDenied(_("您的角色不能填报工作记录。"))
+        if request.method == "POST":
+            form = self.form_class(request.POST, user=request.user)
+            if form.is_valid():
+                try:
+                    obj = self.record(user=request.user, **form.service_kwargs())
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    messages.success(request, _("%(label)s已保存。") % {"label": self.label})
+                    return redirect(self.url("detail", obj.pk))
+        else:
+            form = self.form_class(user=request.user, initial={})
+        return render(
+            request,
+            "cadres/field_day_form.html",
+            self.base_context(form=form, heading=_("新增%(label)s") % {"label": self.label}),
+        )
+
+
+FIELD_DAY_PAGES = FieldDayPages(
     model=FieldDay,
     form_class=f.FieldDayForm,
     namespace="cadres",

@@ -65,7 +65,9 @@ def test_forced_change_then_lockout_on_a_phone(world, live_server, phone_page, s
     page.click("main button[type=submit]")
     page.wait_for_url(base + "/")
     assert "密码已修改" in page.content()
-    page.click("header form button[type=submit]")  # 退出
+    page.click("label.menu-button")  # at 360 px 退出 is in the menu
+    with page.expect_navigation():
+        page.click("header form button[type=submit]")  # 退出
 
     for _ in range(settings.AXES_FAILURE_LIMIT):
         login(page, base, "staff_b", "wrong-password-1")
