@@ -25,6 +25,8 @@ def navigation(request):
         ("pairing:activities", _("活动台账"), True),
         ("structure", _("基础信息"), True),
         ("assessments:dashboard", _("考核看板"), user.is_reviewer),
+        # Periods reported upward: township staff submit, reviewers approve (reporting/).
+        ("reporting:index", _("报送"), user.role == Role.TOWNSHIP_STAFF or user.is_reviewer),
         ("inspections:draw_list", _("督查抽查"), user.is_reviewer),
         ("inspections:rectification_list", _("整改事项"), True),
         ("ledgers:export", _("台账导出"), user.is_reviewer),

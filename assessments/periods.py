@@ -8,9 +8,10 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
-from assessments.models import PeriodKind
+from assessments.models import EvaluationRun, PeriodKind
 
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
@@ -89,6 +90,12 @@ def _check_year(year: int) -> None:
         )
 
 
+def looks_like_period(text: str) -> bool:
+    """Written like a period (2026, 2026-Q3, 2026-09, 2026-W38), whether or not it is one."""
+    raw = (text or "").strip()
+    return any(pattern.match(raw) for pattern in (_YEAR, _QUARTER, _MONTH, _WEEK))
+
+
 def parse_period(text: str) -> Period:
     """`2026`, `2026-Q3`, `2026-09` or `2026-W38` into a Period; PeriodError otherwise."""
     raw = (text or "").strip()
@@ -148,6 +155,42 @@ def period_containing(kind: str, day: datetime.date) -> Period:
     raise PeriodError(_("未知的考核周期类型：%(kind)s") % {"kind": kind})
 
 
+@dataclass(frozen=True)
+class WeekDue:
+    """The week a weekly duty is due in (HH-VISIT-WEEKLY: the ISO week, Monday to Sunday, both
+    included) as of `today`, and the days left to do it, today included: 7 on a Monday, 1 on
+    the Sunday. The one definition of "this week" for the home page, the household list's
+    filter, the household page and the weekly reminder."""
+
+    start: datetime.date
+    end: datetime.date
+    today: datetime.date
+
+    @property
+    def days_left(self) -> int:
+        return (self.end - self.today).days + 1
+
+    @property
+    def period(self) -> Period:
+        return period_containing(PeriodKind.WEEK, self.today)
+
+    @property
+    def sentence(self) -> str:
+        """What the page and the reminder say about the deadline."""
+        return _(
+            "本周（周一至周日，%(start)s至%(end)s）应走访、截至周日还剩 %(n)d 天（含今天）"
+        ) % {
+            "start": self.start.strftime("%m-%d"),
+            "end": self.end.strftime("%m-%d"),
+            "n": self.days_left,
+        }
+
+
+def week_due(today: datetime.date) -> WeekDue:
+    week = period_containing(PeriodKind.WEEK, today)
+    return WeekDue(start=week.start, end=week.end, today=today)
+
+
 def current_periods(today: datetime.date) -> list[Period]:
     """What the nightly job evaluates: every period that contains yesterday (so the night after
     a week, month, quarter or year ends settles it) and every period that contains today."""
@@ -159,6 +202,73 @@ def current_periods(today: datetime.date) -> list[Period]:
             if period not in periods:
                 periods.append(period)
     return periods
+
+
+# --- the period picker ----------------------------------------------------------------------------
+PICKER_KINDS = (PeriodKind.YEAR, PeriodKind.QUARTER, PeriodKind.MONTH, PeriodKind.WEEK)
+
+
+def picker_group_label(kind: str) -> str:
+    labels: dict[str, str] = {
+        PeriodKind.YEAR: _("年度"),
+        PeriodKind.QUARTER: _("季度"),
+        PeriodKind.MONTH: _("月份"),
+        PeriodKind.WEEK: _("周"),
+    }
+    return labels[kind]
+
+
+def has_begun(period: Period, today: datetime.date) -> bool:
+    """A period may be looked at (on a dashboard, in a ledger) once its first day has come: no
+    future year, quarter, month or week is offered or accepted."""
+    return period.start <= today
+
+
+def periods_between(first: datetime.date, today: datetime.date) -> dict[str, list[Period]]:
+    """Every year, quarter, month and ISO week from the one containing `first` to the one
+    containing `today` (the current ones included, none in the future), newest first."""
+    first = min(first, today)
+    out: dict[str, list[Period]] = {}
+    for kind in PICKER_KINDS:
+        periods = []
+        period = period_containing(kind, today)
+        while period.end >= first:
+            periods.append(period)
+            try:
+                period = period_containing(kind, period.start - datetime.timedelta(days=1))
+            except PeriodError:  # before MIN_YEAR
+                break
+        out[kind] = periods
+    return out
+
+
+def first_period_day(today: datetime.date) -> datetime.date:
+    """The first day the picker offers: 1 January of the year of the earliest period evaluated
+    (the finished assessment runs), or of ASSESSMENT_FIRST_YEAR if earlier, else of this year."""
+    first = datetime.date(today.year, 1, 1)
+    configured = getattr(settings, "ASSESSMENT_FIRST_YEAR", None)
+    if configured:
+        first = min(first, datetime.date(int(configured), 1, 1))
+    labels = (
+        EvaluationRun.objects.filter(status=EvaluationRun.Status.DONE)
+        .order_by()
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    for label in labels:
+        try:
+            first = min(first, datetime.date(parse_period(label).start.year, 1, 1))
+        except PeriodError:
+            continue
+    return first
+
+
+def period_choices(first: datetime.date, today: datetime.date) -> list[tuple[str, list]]:
+    """The picker's grouped choices (a <select> with <optgroup>s): (label, display) pairs."""
+    return [
+        (picker_group_label(kind), [(p.label, p.display) for p in periods])
+        for kind, periods in periods_between(first, today).items()
+    ]
 
 
 def _month_end(year: int, month: int) -> datetime.date:

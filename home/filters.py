@@ -14,8 +14,9 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments.periods import week_due
 from assessments.selectors import Thresholds, pace_expression
-from core.forms import YesNoWidget
+from core.forms import LabelledFilterSet, YesNoWidget
 from households.filters import scoped_villages
 from households.models import (
     AssistanceTrack,
@@ -30,8 +31,9 @@ from households.selectors import counted_visits, household_search
 
 
 def week_start(today: datetime.date) -> datetime.date:
-    """Monday of today's ISO week: HH-VISIT-WEEKLY counts visits from then."""
-    return today - datetime.timedelta(days=today.weekday())
+    """Monday of today's ISO week (assessments.periods.week_due): HH-VISIT-WEEKLY counts visits
+    from then."""
+    return week_due(today).start
 
 
 def with_week_status(pairings, today: datetime.date, thresholds: Thresholds):
@@ -96,7 +98,7 @@ def not_visited_since(queryset, cutoff: datetime.date):
     return queryset.filter(~Exists(recent))
 
 
-class HouseholdFilter(django_filters.FilterSet):
+class HouseholdFilter(LabelledFilterSet):
     q = django_filters.CharFilter(
         label=_("查找"),
         method="filter_q",

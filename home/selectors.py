@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Max, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -296,10 +296,41 @@ def overdue_this_week(
     today = today or timezone.localdate()
     thresholds = thresholds or Thresholds(HOUSEHOLD_CODES)
     pairings = _own_pairings(user, HouseholdPairing.objects.visible_to(user).in_force(today))
+    # The household's last counted visit (any kind, by anyone, as the household list shows it):
+    # those not visited for longest, and those never visited, come first.
+    last = (
+        Visit.objects.counted()
+        .filter(household_id=OuterRef("household_id"), visited_on__lte=today)
+        .order_by("-visited_on")
+        .values("visited_on")[:1]
+    )
     return (
         overdue_week(pairings, today, thresholds)
+        .annotate(last_visited=Subquery(last))
         .select_related("household__village", "helper")
-        .order_by("household__path", "household__head_name", "helper__name")
+        .order_by(
+            F("last_visited").asc(nulls_first=True),
+            "household__path",
+            "household__head_name",
+            "helper__name",
+        )
+    )
+
+
+def week_due_count(
+    *, user: User, today: datetime.date | None = None, thresholds: Thresholds | None = None
+) -> int:
+    """(household, helper) pairings in force that owe this week's home visit at all (their
+    region has a HH-VISIT-WEEKLY threshold): what the overdue figure is out of."""
+    today = today or timezone.localdate()
+    thresholds = thresholds or Thresholds(HOUSEHOLD_CODES)
+    if thresholds.get("HH-VISIT-WEEKLY") is None:
+        return 0
+    pairings = _own_pairings(user, HouseholdPairing.objects.visible_to(user).in_force(today))
+    return (
+        pairings.annotate(week_target=thresholds.expression("HH-VISIT-WEEKLY", "household__path"))
+        .filter(week_target__isnull=False)
+        .count()
     )
 
 

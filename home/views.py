@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from assessments.periods import week_due
 from assessments.selectors import Thresholds
 from core.entry_views import PAGE_SIZE, query_without_page
 from core.history import change_history
@@ -34,9 +37,11 @@ from home.selectors import (
     village_detail,
     village_list,
     villages_decorate,
+    week_due_count,
 )
 from households.models import CreditStatus, Household, Visit
 from households.services import pairing_keeper
+from notifications.services import WEEKLY_VISIT_FROM_WEEKDAY
 from villages.models import Region, RegionLevel
 
 HOME_LIST_LENGTH = 20
@@ -49,16 +54,23 @@ def home(request):
         # A helping unit's coordinator works from their unit's page (helpers, coverage, results).
         return redirect("pairing:my_unit")
     today = timezone.localdate()
-    context = {"today": today, "week_start": week_start(today)}
+    context = {"today": today, "week_start": week_start(today), "week": week_due(today)}
     if user.is_reviewer:
         context.update(_reviewer_summary(user, today))
     else:
         thresholds = Thresholds(HOUSEHOLD_CODES)
         overdue = overdue_this_week(user=user, today=today, thresholds=thresholds)
         behind, pace = behind_pace(user=user, today=today, thresholds=thresholds)
+        overdue_rows, overdue_count = list(overdue[:HOME_LIST_LENGTH]), overdue.count()
+        for row in overdue_rows:
+            row.days_since = (today - row.last_visited).days if row.last_visited else None
         context.update(
-            overdue_week=list(overdue[:HOME_LIST_LENGTH]),
-            overdue_week_count=overdue.count(),
+            overdue_week=overdue_rows,
+            overdue_week_count=overdue_count,
+            week_due_count=(due := week_due_count(user=user, today=today, thresholds=thresholds)),
+            week_done=max(due - overdue_count, 0),
+            # Badge colour: the weekly reminder starts on the same weekday (notifications).
+            week_late=today.weekday() >= WEEKLY_VISIT_FROM_WEEKDAY,
             behind=list(behind.select_related("village")[:HOME_LIST_LENGTH]),
             behind_count=behind.count(),
             pace_required=pace.required,
@@ -129,6 +141,16 @@ def household_list_view(request):
 @login_required
 def household_detail_view(request, pk: int):
     user = request.user
+    merged = (
+        Household.objects.visible_to(user)
+        .filter(pk=pk, merged_into__isnull=False)
+        .values_list("merged_into_id", flat=True)
+        .first()
+    )
+    if merged is not None:
+        # A household merged into another is closed: its page leads to the one kept.
+        messages.info(request, _("该户已合并到另一户，以下是保留的户。"))
+        return redirect("households:detail", pk=merged)
     page = household_detail(user=user, pk=pk)
     household = page.household
     for visit in page.visits:

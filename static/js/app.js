@@ -50,6 +50,18 @@
     });
   });
 
+  // The menu at phone width is a checkbox (base.html, works without this): Enter opens it as
+  // Space does, Escape closes it and gives the focus back to its button.
+  var menu = document.getElementById("menu-toggle");
+  if (menu) {
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); menu.checked = !menu.checked; }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.checked) { menu.checked = false; menu.focus(); }
+    });
+  }
+
   // Confirm before deleting.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -73,8 +73,9 @@ def test_reviewer_reads_the_dashboard_and_drills_down(
     assert page.locator("h1").inner_text().startswith("考核看板")
     page.wait_for_selector("svg.income-chart")
     assert page.locator("svg.pygal-chart").count() == 3
-    # The charts are styled by the served stylesheet: bars are filled with the product's red.
-    fill = page.locator("svg.pygal-chart .color-0 rect").first.evaluate(
+    # The charts are styled by the served stylesheet: the trend's bars are filled with the
+    # product's red; share bars by their status (tests/phone/test_charts.py).
+    fill = page.locator("svg.trend-chart .color-0 rect").first.evaluate(
         "e => getComputedStyle(e).fill"
     )
     assert fill == "rgb(183, 28, 28)"

@@ -101,6 +101,7 @@ def test_township_staff_import_a_roster_on_a_phone(
     page = phone_page
     login(page, live_server, world.staff_a)
     page.goto(f"{live_server.url}/")
+    page.click("label.menu-button")  # the navigation is behind the menu button at 360 px
     page.click("nav >> text=名册导入")
     bad = tmp_path / "名册.xlsx"
     bad.write_bytes(

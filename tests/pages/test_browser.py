@@ -54,6 +54,7 @@ def test_staff_logs_a_visit_on_a_phone(world, live_server, phone_page, screensho
     assert fits_the_screen(page)
 
     # Find the household by its pinyin initials: 张三 → zs.
+    page.click("label.menu-button")  # the navigation is behind the menu button at 360 px
     page.click("nav.nav >> text=记录走访")
     page.fill("input[name=q]", "zs")
     page.click("button:has-text('查找')")
