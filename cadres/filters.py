@@ -24,7 +24,7 @@ from cadres.models import (
     WorkTeam,
     YearlyGrade,
 )
-from core.forms import YesNoWidget
+from core.forms import LabelledFilterSet, YesNoWidget
 from core.scope import Role
 from pairing.models import Unit
 from villages.models import Village
@@ -52,7 +52,7 @@ def _today():
     return timezone.localdate()
 
 
-class CadreFilter(django_filters.FilterSet):
+class CadreFilter(LabelledFilterSet):
     q = django_filters.CharFilter(
         label=_("姓名"), field_name="name", lookup_expr="icontains", max_length=50
     )
@@ -92,7 +92,7 @@ class HelperFilter(CadreFilter):
             self.filters.pop("unit", None)
 
 
-class TermFilter(django_filters.FilterSet):
+class TermFilter(LabelledFilterSet):
     q = django_filters.CharFilter(
         label=_("干部姓名"), field_name="cadre__name", lookup_expr="icontains", max_length=50
     )
@@ -127,7 +127,7 @@ class TermFilter(django_filters.FilterSet):
         return in_force if value else queryset.exclude(pk__in=in_force.values("pk"))
 
 
-class WorkTeamFilter(django_filters.FilterSet):
+class WorkTeamFilter(LabelledFilterSet):
     q = django_filters.CharFilter(
         label=_("工作队名称"), field_name="name", lookup_expr="icontains", max_length=100
     )
@@ -155,7 +155,7 @@ class WorkTeamFilter(django_filters.FilterSet):
         return in_force if value else queryset.exclude(pk__in=in_force.values("pk"))
 
 
-class YearlyGradeFilter(django_filters.FilterSet):
+class YearlyGradeFilter(LabelledFilterSet):
     q = django_filters.CharFilter(
         label=_("干部姓名"), field_name="cadre__name", lookup_expr="icontains", max_length=50
     )
@@ -169,7 +169,7 @@ class YearlyGradeFilter(django_filters.FilterSet):
         fields = ["q", "year", "grade"]
 
 
-class WorkingFundFilter(django_filters.FilterSet):
+class WorkingFundFilter(LabelledFilterSet):
     q = django_filters.CharFilter(
         label=_("干部姓名"), field_name="cadre__name", lookup_expr="icontains", max_length=50
     )
@@ -180,7 +180,7 @@ class WorkingFundFilter(django_filters.FilterSet):
         fields = ["q", "year"]
 
 
-class LiaisonFilter(django_filters.FilterSet):
+class LiaisonFilter(LabelledFilterSet):
     village = django_filters.ModelChoiceFilter(
         label=_("村"), queryset=scoped_villages, empty_label=_("全部村")
     )
@@ -193,7 +193,7 @@ class LiaisonFilter(django_filters.FilterSet):
         fields = ["village", "role"]
 
 
-class ReserveCadreFilter(django_filters.FilterSet):
+class ReserveCadreFilter(LabelledFilterSet):
     q = django_filters.CharFilter(
         label=_("姓名"), field_name="name", lookup_expr="icontains", max_length=50
     )
@@ -215,7 +215,7 @@ class ReserveCadreFilter(django_filters.FilterSet):
         return queryset.filter(on_file) if value else queryset.exclude(on_file)
 
 
-class TalentFilter(django_filters.FilterSet):
+class TalentFilter(LabelledFilterSet):
     q = django_filters.CharFilter(
         label=_("姓名"), field_name="cadre__name", lookup_expr="icontains", max_length=50
     )

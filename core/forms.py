@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,13 +24,23 @@ class DateInput(forms.DateInput):
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's ValidationError next to the form's fields (unknown names on top)."""
     if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
+        for name, errors in error.error_dict.items():
             target = name if name in form.fields else None
-            for message in errors:
-                form.add_error(target, message)
+            for one in errors:
+                form.add_error(target, _page_message(one))
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+def _page_message(error: ValidationError) -> str:
+    """A record that exists already (core.existing) is linked for correcting it."""
+    params = error.params or {}
+    if error.code == "exists" and params.get("edit_url"):
+        return format_html(
+            '{}，<a href="{}">{}</a>', params["what"], params["edit_url"], _("去修改")
+        )
+    return next(iter(error))
 
 
 class EntryForm(forms.ModelForm):
@@ -113,3 +124,39 @@ class YesNoWidget(django_filters.widgets.BooleanWidget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.choices = (("", _("全部")), ("true", _("是")), ("false", _("否")))
+
+
+def open_choice_label(label) -> str:
+    """What an open list filter reads: "走访方式：全部", never a bare "全部"."""
+    return _("%(label)s：全部") % {"label": label}
+
+
+class LabelledFilterSet(django_filters.FilterSet):
+    """The lists' filter sets: a choice left open says what it filters ("状态：全部"). A filter
+    whose open choice already names it ("全部村", "不限") keeps its own."""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_open_choices_labelled", False):
+            bare = {str(django_filters.conf.settings.EMPTY_CHOICE_LABEL), str(_("全部"))}
+            for field in form.fields.values():
+                _label_open_choice(field, bare)
+            form._open_choices_labelled = True
+        return form
+
+
+def _label_open_choice(field: forms.Field, bare: set[str]) -> None:
+    # django-filter's choice fields (and Django's model choice field) read `empty_label` each
+    # time the options are listed; the yes/no widget holds its own choices.
+    if hasattr(field, "empty_label"):
+        if field.empty_label is not None and str(field.empty_label) in bare:
+            field.empty_label = open_choice_label(field.label)
+            if isinstance(field, django_filters.fields.ChoiceField):
+                # The widget's copy of the options still reads the class-level field's label.
+                field.widget.choices = field.choices
+        return
+    choices = list(getattr(field.widget, "choices", None) or [])
+    if choices and choices[0][0] in ("", None) and str(choices[0][1]) in bare:
+        choices[0] = (choices[0][0], open_choice_label(field.label))
+        field.widget.choices = choices

@@ -12,11 +12,17 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cadres.models import Cadre
 from core.forms import DateInput, EntryForm, add_service_errors  # noqa: F401 - views use it
 from core.idcard import mask_id_number
 from core.permissions import records_own_entries
 from households.models import Household, IncomeRecord, Measure, Member, Plan, VisitKind
-from households.selectors import helper_choices, helpers_for_form, measures_for
+from households.selectors import (
+    helper_choices,
+    helpers_for_form,
+    household_helpers_in_force,
+    measures_for,
+)
 from households.services import photo_check
 from villages.models import Village
 
@@ -74,6 +80,55 @@ def _coordinate(label, low, high):
     )
 
 
+class _ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices of a ListedModelChoiceField: its list, no query."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.listed:
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.field.listed) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.listed)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A model choice read once per request: the form gives it the objects (`listed`), the
+    page shows them and validation accepts only them, without another query. `queryset` names
+    the same objects for readers that want a queryset."""
+
+    iterator = _ListedChoiceIterator
+
+    def __init__(self, *args, **kwargs):
+        self.listed: list = []
+        super().__init__(*args, **kwargs)
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.listed = list(self.listed)
+        return result
+
+    def set_listed(self, objects: list) -> None:
+        self.listed = list(objects)
+        self.queryset = self.queryset.model._default_manager.filter(
+            pk__in=[o.pk for o in self.listed]
+        )
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        for obj in self.listed:
+            if str(obj.pk) == str(value).strip():
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
 class VisitForm(CoordinatesMixin, forms.Form):
     """Log a visit in one step. `household` is chosen before the form is shown (search links
     carry ?household=<id>), so it travels as a hidden field checked against the scope."""
@@ -83,9 +138,9 @@ class VisitForm(CoordinatesMixin, forms.Form):
         widget=forms.HiddenInput,
         error_messages={"required": TOKEN_EXPIRED, "invalid": TOKEN_EXPIRED},
     )
-    helper = forms.ModelChoiceField(
+    helper = ListedModelChoiceField(
         label=_("走访人"),
-        queryset=None,
+        queryset=Cadre.objects.none(),
         empty_label=_("请选择帮扶责任人"),
         error_messages={
             "required": _("请选择走访人。"),
@@ -111,9 +166,9 @@ class VisitForm(CoordinatesMixin, forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    measure = forms.ModelChoiceField(
+    measure = ListedModelChoiceField(
         label=_("推进的帮扶措施（一户一策）"),
-        queryset=None,
+        queryset=Measure.objects.none(),
         required=False,
         empty_label=_("不涉及"),
     )
@@ -138,19 +193,27 @@ class VisitForm(CoordinatesMixin, forms.Form):
             self.initial.setdefault("visited_on", today)
             self.initial.setdefault("submission_token", uuid.uuid4())
             self.initial.setdefault("household", household.pk if household else None)
-        self.fields["helper"].queryset = helpers_for_form(user=user, household=household)
         if records_own_entries(user):
             del self.fields["helper"]
         else:
-            helpers = list(self.fields["helper"].queryset[:2])
+            # The household's helpers in force, read once: the choices shown and the only
+            # ones validation accepts (the same list). Without a household (the offline shell,
+            # whose script puts the household's helpers in), every cadre in scope, as before.
+            helpers = (
+                household_helpers_in_force(user=user, household=household)
+                if household is not None
+                else list(helpers_for_form(user=user, household=None))
+            )
+            self.fields["helper"].set_listed(helpers)
             if len(helpers) == 1 and not self.is_bound:
                 self.initial.setdefault("helper", helpers[0].pk)
             if not helpers:
                 self.fields["helper"].help_text = _(
                     "该户目前没有结对的帮扶责任人，请先由管理员结对后再记录走访。"
                 )
-        self.fields["measure"].queryset = measures_for(user=user, household=household)
-        if household is not None and not self.fields["measure"].queryset.exists():
+        measures = list(measures_for(user=user, household=household))
+        self.fields["measure"].set_listed(measures)
+        if household is not None and not measures:
             del self.fields["measure"]
             del self.fields["measure_done"]
 
@@ -232,9 +295,9 @@ class VisitEditForm(CoordinatesMixin, forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    measure = forms.ModelChoiceField(
+    measure = ListedModelChoiceField(
         label=_("推进的帮扶措施（一户一策）"),
-        queryset=None,
+        queryset=Measure.objects.none(),
         required=False,
         empty_label=_("不涉及"),
     )
@@ -277,6 +340,47 @@ class ReviewForm(forms.Form):
         choices=[("accept", _("认可，计入考核")), ("refuse", _("不予计入"))]
     )
     note = forms.CharField(label=_("审核意见"), required=False, max_length=200)
+
+
+class VisitIdsField(forms.Field):
+    """The ticked visits of the review queue (their numbers; scope is the service's to check)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": _("所选走访无效。"), "required": _("请至少选择一条走访。")}
+
+    def to_python(self, value):
+        try:
+            return [int(v) for v in (value or []) if str(v).strip()]
+        except (TypeError, ValueError) as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(value) > 200:
+            raise forms.ValidationError(_("一次最多审核 200 条走访。"), code="too_many")
+
+
+class BulkReviewForm(forms.Form):
+    """Accept or refuse a selection of held visits at once; a refusal needs one reason."""
+
+    visits = VisitIdsField(label=_("所选走访"))
+    decision = forms.ChoiceField(
+        label=_("审核结论"),
+        choices=[("accept", _("认可，计入考核")), ("refuse", _("不予计入"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择审核结论。")},
+    )
+    note = forms.CharField(
+        label=_("审核意见"),
+        required=False,
+        max_length=200,
+        help_text=_("不予计入时必填，对所选的每条走访都记下这一理由。"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
 
 # --- the kept records: households, members, incomes, plans, measures, pairings ---------------
@@ -343,6 +447,14 @@ class HouseholdForm(EntryForm):
         if not value and self.instance.pk:
             return self.instance.head_id_number
         return value
+
+    # Confirms a possible duplicate (same head name and birth date in another village, same
+    # phone): households/duplicates.py.
+    confirm_duplicates = forms.BooleanField(
+        label=_("仍然保存"),
+        required=False,
+        help_text=_("提示可能重复登记时，核实不是同一户后勾选。"),
+    )
 
     def service_kwargs(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.fields}

@@ -33,6 +33,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.Image import Exif
 
 from cadres.models import Cadre
+from core.existing import existing_record
 from core.idcard import normalise_id_number
 from core.kept import (
     kept_apply,
@@ -44,6 +45,7 @@ from core.kept import (
 )
 from core.permissions import can_edit_entry, entry_author_cadre, records_own_entries
 from core.scope import Role, scope_of
+from households import duplicates
 from households.models import (
     CreditStatus,
     Household,
@@ -61,6 +63,7 @@ from households.models import (
     VisitPhoto,
 )
 from pairing.models import Pairing, Unit
+from periods.rules import visit_is_locked
 from villages.models import Village
 
 if TYPE_CHECKING:
@@ -295,26 +298,61 @@ def visit_credit(
                 rule = PairingRule.DUPLICATE
                 credit.refuse(str(DUPLICATE_REASON))
     for photo in photos:
-        if photo.taken_at is not None:
-            taken_day = timezone.localtime(photo.taken_at).date()
-            if abs((taken_day - visited_on).days) > 1:
-                credit.hold(
-                    _("照片拍摄时间（%(taken)s）与走访日期相差超过1天。")
-                    % {"taken": timezone.localtime(photo.taken_at).strftime("%Y-%m-%d %H:%M")}
-                )
-    if (
-        latitude is not None
-        and longitude is not None
-        and village.latitude is not None
-        and village.longitude is not None
-    ):
-        metres = distance_metres(latitude, longitude, village.latitude, village.longitude)
-        if metres > settings.VISIT_MAX_DISTANCE_METRES:
-            credit.hold(
-                _("定位距村约 %(km).1f 公里，超出 %(limit).1f 公里范围。")
-                % {"km": metres / 1000, "limit": settings.VISIT_MAX_DISTANCE_METRES / 1000}
-            )
+        reason = photo_time_hold(photo.taken_at, visited_on)
+        if reason:
+            credit.hold(reason)
+    reason = distance_hold(latitude, longitude, village)
+    if reason:
+        credit.hold(reason)
     return credit, pairing, rule
+
+
+# The two reasons a visit is held for a reviewer (the review queue filters by them).
+HOLD_PHOTO_TIME = "photo_time"
+HOLD_DISTANCE = "distance"
+HOLD_REASONS = [
+    (HOLD_PHOTO_TIME, gettext_lazy("照片时间不符")),
+    (HOLD_DISTANCE, gettext_lazy("定位距村过远")),
+]
+
+
+def photo_time_hold(taken_at: datetime.datetime | None, visited_on: datetime.date) -> str:
+    """Why a photo holds its visit (capture time more than a day from the visit date), or ""."""
+    if taken_at is None:
+        return ""
+    taken_day = timezone.localtime(taken_at).date()
+    if abs((taken_day - visited_on).days) <= 1:
+        return ""
+    return _("照片拍摄时间（%(taken)s）与走访日期相差超过1天。") % {
+        "taken": timezone.localtime(taken_at).strftime("%Y-%m-%d %H:%M")
+    }
+
+
+def distance_hold(latitude: Decimal | None, longitude: Decimal | None, village: Village) -> str:
+    """Why the coordinates hold the visit (farther than VISIT_MAX_DISTANCE_METRES from the
+    village), or ""."""
+    if latitude is None or longitude is None or village.latitude is None:
+        return ""
+    if village.longitude is None:
+        return ""
+    metres = distance_metres(latitude, longitude, village.latitude, village.longitude)
+    if metres <= settings.VISIT_MAX_DISTANCE_METRES:
+        return ""
+    return _("定位距村约 %(km).1f 公里，超出 %(limit).1f 公里范围。") % {
+        "km": metres / 1000,
+        "limit": settings.VISIT_MAX_DISTANCE_METRES / 1000,
+    }
+
+
+def visit_hold_reasons(visit: Visit) -> set[str]:
+    """The HOLD_REASONS keys that hold a saved visit: the same two checks as visit_credit, on
+    its photos (prefetched) and coordinates."""
+    keys = set()
+    if any(photo_time_hold(p.taken_at, visit.visited_on) for p in visit.photos.all()):
+        keys.add(HOLD_PHOTO_TIME)
+    if distance_hold(visit.latitude, visit.longitude, visit.village):
+        keys.add(HOLD_DISTANCE)
+    return keys
 
 
 def stored_visit_credit(visit: Visit) -> tuple[Credit, HouseholdPairing | None, str]:
@@ -458,6 +496,12 @@ def visit_record(
         )
     elif (
         not records_own_entries(user)
+        # A helper paired with the household (which is in scope: checked above) is in scope
+        # (UserScope.extra_cadre); only another helper needs the whole cadre scope.
+        and not (
+            household is not None
+            and HouseholdPairing.objects.filter(household=household, helper=helper).exists()
+        )
         and not Cadre.objects.visible_to(user).filter(pk=helper.pk).exists()
     ):
         errors.setdefault("helper", []).append(_("走访人不在您的管辖范围内。"))
@@ -651,6 +695,43 @@ def visit_review(*, user: User, visit: Visit, accept: bool, note: str = "") -> V
     return visit
 
 
+def visits_review(*, user: User, visit_ids: list[int], accept: bool, note: str = "") -> int:
+    """A reviewer decides a selection of visits at once with one reason: `visit_review` for
+    each, in one transaction, all or nothing. A refusal needs the reason; a visit outside the
+    reviewer's scope is a 404 and nothing is written. Returns how many visits were decided."""
+    if not user.is_reviewer:
+        raise PermissionDenied(_("只有审核人员可以审核走访记录。"))
+    ids = sorted(set(visit_ids))
+    if not ids:
+        raise ValidationError({"visits": [_("请至少选择一条走访。")]})
+    note = (note or "").strip()
+    if not accept and not note:
+        raise ValidationError({"note": [_("不予计入须填写理由。")]})
+    with transaction.atomic():
+        visits = list(
+            Visit.objects.visible_to(user).select_for_update().filter(pk__in=ids).order_by("id")
+        )
+        if len(visits) != len(ids):
+            raise Http404
+        for visit in visits:
+            try:
+                visit_review(user=user, visit=visit, accept=accept, note=note)
+            except ValidationError as exc:
+                raise ValidationError(
+                    {
+                        "visits": [
+                            _("%(day)s %(who)s 的走访：%(why)s")
+                            % {
+                                "day": visit.visited_on.isoformat(),
+                                "who": visit.household or visit.village,
+                                "why": " ".join(exc.messages),
+                            }
+                        ]
+                    }
+                ) from exc
+    return len(visits)
+
+
 # --- household pairings (结对帮扶) and the visits they decide --------------------------------
 PAIRING_RULES_OUT = {PairingRule.BEFORE_START, PairingRule.AFTER_END, PairingRule.NOT_PAIRED}
 PAIRING_FIELDS = {"helper", "unit", "start_date", "end_date"}
@@ -672,7 +753,10 @@ def visits_recredit(*, household_id: int, helper_ids: set[int] | None = None) ->
     if helper_ids is not None:
         visits = visits.filter(helper_id__in=helper_ids)
     changed = 0
+    locks: dict = {}
     for visit in visits:
+        if visit_is_locked(visit, locks):
+            continue  # a locked period's visits keep their credit (periods/rules.py)
         pairing, rule, reason = pairing_verdict(pairings, visit.helper_id, visit.visited_on)
         if rule:
             if visit.pairing_rule == rule and visit.credit_status == CreditStatus.NOT_COUNTED:
@@ -1148,7 +1232,22 @@ def _id_taken(user: User, household: Household, errors: dict[str, list[str]]) ->
     errors.setdefault("head_id_number", []).append(message)
 
 
-def _household_save(user: User, household: Household) -> Household:
+def _duplicates_check(
+    user: User, household: Household, errors: dict[str, list[str]], confirm: bool
+) -> None:
+    """The duplicate-household rules (households/duplicates.py): the head's ID number among
+    another household's members is refused; the same head name and birth date in another
+    village, or the same phone, is a warning the user confirms (`confirm_duplicates`)."""
+    problems = duplicates.household_entry_problems(user, household)
+    for name, messages in problems.refusals.items():
+        errors.setdefault(name, []).extend(messages)
+    if problems.warnings and not confirm:
+        errors.setdefault("confirm_duplicates", []).extend(
+            [*problems.warnings, str(duplicates.CONFIRM_HINT)]
+        )
+
+
+def _household_save(user: User, household: Household, confirm: bool = False) -> Household:
     household.head_id_number = normalise_id_number(household.head_id_number or "")
     household.head_name = (household.head_name or "").strip()
     if household.village_id is None:
@@ -1158,6 +1257,7 @@ def _household_save(user: User, household: Household) -> Household:
     household.name_initials = household.name_initials or "-"
     errors: dict[str, list[str]] = {}
     _id_taken(user, household, errors)
+    _duplicates_check(user, household, errors, confirm)
     if household.status == PovertyStatus.EXITED and household.exit_year is None:
         errors.setdefault("exit_year", []).append(_("已脱贫的户请填写脱贫年度。"))
     return kept_save(
@@ -1173,9 +1273,10 @@ def household_record(*, user: User, village: Village, **fields: Any) -> Househol
     household it belongs to."""
     kept_require(user, "household")
     kept_ensure_visible(Village, user, village)
+    confirm = bool(fields.pop("confirm_duplicates", False))
     household = Household(village=village)
     kept_apply(household, fields, HOUSEHOLD_FIELDS - {"village"})
-    return _household_save(user, household)
+    return _household_save(user, household, confirm)
 
 
 def household_update(*, user: User, household: Household, **changes: Any) -> Household:
@@ -1183,8 +1284,9 @@ def household_update(*, user: User, household: Household, **changes: Any) -> Hou
     kept_ensure_visible(Household, user, household)
     if "village" in changes:
         kept_ensure_visible(Village, user, changes["village"])
+    confirm = bool(changes.pop("confirm_duplicates", False))
     kept_apply(household, changes, HOUSEHOLD_FIELDS)
-    return _household_save(user, household)
+    return _household_save(user, household, confirm)
 
 
 def household_end(
@@ -1245,6 +1347,10 @@ def _member_save(user: User, member: Member) -> Member:
             else:
                 message = _("该身份证号已在您管辖范围以外登记为家庭成员，请与当地核实。")
             errors.setdefault("id_number", []).append(message)
+    if not errors.get("id_number"):
+        refusal = duplicates.member_id_refusal(user, member)
+        if refusal:
+            errors.setdefault("id_number", []).append(refusal)
     if member.relation == Member.Relation.HEAD:
         head = (
             Member.objects.filter(household_id=member.household_id, relation=Member.Relation.HEAD)
@@ -1289,7 +1395,7 @@ INCOME_FIELDS = {"year", "per_capita_net_income"}
 
 
 def _income_save(income: IncomeRecord) -> IncomeRecord:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Any]] = {}
     year = income.year
     if year is not None and not 2000 <= year <= timezone.localdate().year:
         errors.setdefault("year", []).append(_("年度应在 2000 年至今年之间。"))
@@ -1300,8 +1406,13 @@ def _income_save(income: IncomeRecord) -> IncomeRecord:
     )
     if year is not None and other is not None:
         errors.setdefault("year", []).append(
-            _("该户 %(year)d 年已有收入记录（年人均纯收入 %(amount)s 元），请修改那一条。")
-            % {"year": year, "amount": other.per_capita_net_income}
+            existing_record(
+                _("该户 %(year)d 年已有收入记录（年人均纯收入 %(amount)s 元）")
+                % {"year": year, "amount": other.per_capita_net_income},
+                pk=other.pk,
+                edit="households:income_edit",
+                api="api:household-income-detail",
+            )
         )
     return kept_save(
         income,

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from households import views
+from households import duplicate_views, offline, views
 
 app_name = "households"
 
 urlpatterns = [
     path("visits/new/", views.visit_create_view, name="visit_create"),
+    # offline field work (issue 15): the cached data, the form shell, the outbox
+    path("offline/", offline.outbox_page, name="offline_outbox"),
+    path("offline/data/", offline.offline_data, name="offline_data"),
+    path("offline/visit-form/", offline.visit_form_shell, name="offline_visit_form"),
     path("visits/review/", views.review_list_view, name="review_list"),
+    path("visits/review/bulk/", views.visits_review_view, name="visits_review"),
     path("visits/<int:pk>/", views.visit_detail_view, name="visit_detail"),
     path("visits/<int:pk>/edit/", views.visit_edit_view, name="visit_edit"),
     path("visits/<int:pk>/delete/", views.visit_delete_view, name="visit_delete"),
@@ -43,4 +48,8 @@ urlpatterns = [
     path("pairings/<int:pk>/end/", views.pairing_end_view, name="pairing_end"),
     path("pairings/<int:pk>/delete/", views.pairing_delete_view, name="pairing_delete"),
     path("coverage/", views.coverage_view, name="coverage"),
+    # duplicate households (一人多户): findings, merge, undo
+    path("duplicates/", duplicate_views.duplicates_view, name="duplicates"),
+    path("duplicates/merge/", duplicate_views.merge_view, name="duplicate_merge"),
+    path("duplicates/<int:pk>/undo/", duplicate_views.undo_view, name="duplicate_undo"),
 ]

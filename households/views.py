@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -42,8 +43,9 @@ from core.keepers import may_keep
 from core.kept import kept_require
 from core.kept_views import EndForm, KeptPages, register_kept
 from core.permissions import can_edit_entry, edit_window_closes
-from households.filters import CoverageFilter
+from households.filters import CoverageFilter, ReviewFilter
 from households.forms import (
+    BulkReviewForm,
     HandoverForm,
     HouseholdForm,
     IncomeForm,
@@ -116,6 +118,7 @@ from households.services import (
     visit_record,
     visit_review,
     visit_update,
+    visits_review,
 )
 
 
@@ -182,6 +185,8 @@ def visit_create_view(request):
             "form": form,
             "household": household,
             "photos_lost": request.method == "POST" and bool(request.FILES) and form.errors,
+            # photo-shrink.js refuses a photo over the server's limit before it is uploaded
+            "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
         },
     )
 
@@ -244,14 +249,68 @@ def visit_delete_view(request, pk: int):
 def review_list_view(request):
     if not request.user.is_reviewer:
         raise PermissionDenied(_("只有审核人员可以审核走访记录。"))
-    page = Paginator(visits_for_review(user=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    return _review_page(request, BulkReviewForm(user=request.user))
+
+
+def _review_page(request, bulk_form, status: int = 200):
+    # A refused bulk decision shows the queue as it was filtered (the form carries the query).
+    posted = request.method == "POST"
+    params = QueryDict(request.POST.get("query", "")) if posted else request.GET
+    filtered = ReviewFilter(
+        params or None, queryset=visits_for_review(user=request.user), request=request
     )
+    queryset = filtered.qs if filtered.is_valid() else filtered.queryset
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "households/review_list.html",
-        {"page_obj": page, "review_form": ReviewForm(), "query": query_without_page(request)},
+        {
+            "page_obj": page,
+            "filter": filtered,
+            "bulk_form": bulk_form,
+            "review_form": ReviewForm(),
+            "query": params.urlencode() if posted else query_without_page(request),
+            "filtered": bool(params.get("village") or params.get("reason")),
+            "picked": set(getattr(bulk_form, "cleaned_data", {}).get("visits") or []),
+        },
+        status=status,
     )
+
+
+@login_required
+def visits_review_view(request):
+    """The review queue's bulk decision: the ticked visits accepted, or refused with one reason.
+    (A GET here — a filter or page link of a refused decision's page — is the queue itself.)"""
+    if not request.user.is_reviewer:
+        raise PermissionDenied(_("只有审核人员可以审核走访记录。"))
+    if request.method != "POST":
+        query = request.GET.urlencode()
+        return redirect(reverse("households:review_list") + (f"?{query}" if query else ""))
+    form = BulkReviewForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            count = visits_review(
+                user=request.user,
+                visit_ids=form.cleaned_data["visits"],
+                accept=form.cleaned_data["decision"] == "accept",
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已审核 %(n)d 条走访：%(result)s。")
+                % {
+                    "n": count,
+                    "result": _("计入考核")
+                    if form.cleaned_data["decision"] == "accept"
+                    else _("不予计入"),
+                },
+            )
+            back = request.POST.get("query") or ""
+            return redirect(reverse("households:review_list") + (f"?{back}" if back else ""))
+    return _review_page(request, form, status=400)
 
 
 @login_required

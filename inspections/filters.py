@@ -3,10 +3,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import LabelledFilterSet, YesNoWidget
 from inspections.models import RectificationItem, RectificationStatus
 
 
-class RectificationFilter(django_filters.FilterSet):
+class RectificationFilter(LabelledFilterSet):
     """The rectification list's filters (the HTML list; an API list would share this)."""
 
     q = django_filters.CharFilter(label=_("关键字"), method="filter_q")
@@ -16,12 +17,12 @@ class RectificationFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("只看逾期"),
         method="filter_overdue",
-        widget=django_filters.widgets.BooleanWidget(),
+        widget=YesNoWidget,
     )
     mine = django_filters.BooleanFilter(
         label=_("只看我负责的"),
         method="filter_mine",
-        widget=django_filters.widgets.BooleanWidget(),
+        widget=YesNoWidget,
     )
 
     class Meta:

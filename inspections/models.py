@@ -277,6 +277,9 @@ class RectificationEvidence(models.Model):
         related_name="evidence",
     )
     file = models.FileField(_("佐证材料"), upload_to=evidence_path)
+    # The file is stored re-encoded under a name chosen from its content; the page and the
+    # download show the name the uploader's file had (sanitised, services.evidence_name).
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -292,7 +295,16 @@ class RectificationEvidence(models.Model):
         verbose_name_plural = _("整改佐证")
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name a person recognises: the uploaded file's, else the stored file's own."""
+        if self.original_name:
+            return self.original_name
+        stored = self.file.name.rsplit("/", 1)[-1]
+        suffix = stored.rsplit(".", 1)[-1].lower() if "." in stored else "bin"
+        return _("佐证材料%(n)s.%(suffix)s") % {"n": self.pk or "", "suffix": suffix}
 
 
 class RectificationLog(models.Model):

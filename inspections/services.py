@@ -547,6 +547,19 @@ def _evidence_reencode(upload: File[bytes]) -> tuple[bytes, str]:
         upload.seek(0)
 
 
+EVIDENCE_NAME_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+
+
+def evidence_name(uploaded: str, suffix: str) -> str:
+    """The uploader's file name as pages and downloads show it: without any folder, control or
+    reserved characters, at most 80 characters before the extension, and with the extension of
+    the stored content (an image may have been re-encoded)."""
+    base = uploaded.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = EVIDENCE_NAME_UNSAFE.sub("_", stem).strip(" ._")[:80].strip(" ._")
+    return f"{stem or _('佐证材料')}.{suffix}"
+
+
 def rectification_evidence_add(
     *, item: RectificationItem, user: User, upload: File[bytes], note: str = ""
 ) -> RectificationEvidence:
@@ -565,15 +578,18 @@ def rectification_evidence_add(
     suffix = _evidence_kind(upload)
     name = upload.name
     assert name is not None  # an uploaded file always carries the name it was sent with
-    base = name.rsplit(".", 1)[0] if "." in name else name
     stored: File[bytes] = upload
     if suffix != "pdf":
         content, suffix = _evidence_reencode(upload)
         stored = ContentFile(content)
-    stored.name = f"{base[:80]}.{suffix}"
+    stored.name = f"evidence.{suffix}"  # evidence_path names the stored file from its content
     with transaction.atomic():
         evidence = RectificationEvidence.objects.create(
-            item=item, file=stored, note=(note or "").strip()[:200], uploaded_by=user
+            item=item,
+            file=stored,
+            original_name=evidence_name(name, suffix),
+            note=(note or "").strip()[:200],
+            uploaded_by=user,
         )
         RectificationLog.objects.create(
             item=item, action=RectificationLog.Action.EVIDENCE, user=user, note=evidence.note

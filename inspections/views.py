@@ -1,6 +1,8 @@
 """Pages for spot-check draws (reviewers only: anyone else gets 404, the sample is not shown to
 the units being checked), inspections, and the rectification ledger (everyone, in scope)."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -374,14 +376,23 @@ def evidence_download(request, pk: int):
     name = evidence.file.name.rsplit("/", 1)[-1]
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     content_type = EVIDENCE_TYPES.get(suffix, "application/octet-stream")
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        filename=f"evidence-{evidence.pk}.{suffix if suffix in EVIDENCE_TYPES else 'bin'}",
-        as_attachment=suffix not in EVIDENCE_INLINE,
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = evidence_disposition(
+        evidence, suffix if suffix in EVIDENCE_TYPES else "bin", inline=suffix in EVIDENCE_INLINE
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def evidence_disposition(evidence, suffix: str, *, inline: bool) -> str:
+    """The download under the uploader's own (sanitised) file name, RFC 5987/6266: an ASCII
+    fallback for old clients and `filename*=UTF-8''…` for the real name. The extension is the
+    stored content's."""
+    name = evidence.display_name
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    quoted = quote(f"{stem}.{suffix}", safe="")
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"evidence-{evidence.pk}.{suffix}\"; filename*=UTF-8''{quoted}"
 
 
 EVIDENCE_TYPES = {

@@ -9,7 +9,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import YesNoWidget
+from core.forms import LabelledFilterSet, YesNoWidget
 from core.scope import scope_of
 from monitoring import selectors
 from monitoring.models import (
@@ -42,7 +42,7 @@ CLUE_STATES = [
 ]
 
 
-class ClueFilter(django_filters.FilterSet):
+class ClueFilter(LabelledFilterSet):
     township = django_filters.ModelChoiceFilter(label=_("乡镇"), queryset=_townships)
     channel = django_filters.ChoiceFilter(label=_("线索来源"), choices=ClueChannel.choices)
     state = django_filters.ChoiceFilter(label=_("办理情况"), choices=CLUE_STATES, method="by_state")
@@ -77,7 +77,7 @@ class ClueFilter(django_filters.FilterSet):
         return late if value else queryset.exclude(pk__in=late.values("pk"))
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(LabelledFilterSet):
     township = django_filters.ModelChoiceFilter(label=_("乡镇"), queryset=_townships)
     status = django_filters.ChoiceFilter(label=_("状态"), choices=CaseStatus.choices)
     category = django_filters.ChoiceFilter(label=_("监测对象类别"), choices=Category.choices)
@@ -104,7 +104,7 @@ class CaseFilter(django_filters.FilterSet):
         return late if value else queryset.exclude(pk__in=late.values("pk"))
 
 
-class NoticeFilter(django_filters.FilterSet):
+class NoticeFilter(LabelledFilterSet):
     township = django_filters.ModelChoiceFilter(label=_("乡镇"), queryset=_townships)
     purpose = django_filters.ChoiceFilter(label=_("公示事项"), choices=Procedure.choices)
     running = django_filters.BooleanFilter(
@@ -122,7 +122,7 @@ class NoticeFilter(django_filters.FilterSet):
         return running if value else queryset.exclude(pk__in=running.values("pk"))
 
 
-class RangeFilter(django_filters.FilterSet):
+class RangeFilter(LabelledFilterSet):
     year = django_filters.NumberFilter(label=_("年度"), min_value=2020, max_value=2100)
 
     class Meta:

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import YesNoWidget
+from core.forms import LabelledFilterSet, YesNoWidget
 from pairing.models import (
     Donation,
     OrgKind,
@@ -56,7 +56,7 @@ class InForceFilter(django_filters.BooleanFilter):
         return qs.filter(condition) if value else qs.exclude(condition)
 
 
-class UnitListFilter(django_filters.FilterSet):
+class UnitListFilter(LabelledFilterSet):
     q = django_filters.CharFilter(label=_("单位名称"), field_name="name", lookup_expr="icontains")
     kind = django_filters.ChoiceFilter(
         label=_("单位类型"), choices=UnitKind.choices, empty_label=_("全部类型")
@@ -68,7 +68,7 @@ class UnitListFilter(django_filters.FilterSet):
         fields = ["q", "kind", "in_force"]
 
 
-class OrganisationListFilter(django_filters.FilterSet):
+class OrganisationListFilter(LabelledFilterSet):
     q = django_filters.CharFilter(label=_("党组织名称"), field_name="name", lookup_expr="icontains")
     unit = django_filters.ModelChoiceFilter(
         label=_("所属单位"), queryset=_units, empty_label=_("全部单位")
@@ -83,7 +83,7 @@ class OrganisationListFilter(django_filters.FilterSet):
         fields = ["q", "unit", "kind", "in_force"]
 
 
-class PairingListFilter(django_filters.FilterSet):
+class PairingListFilter(LabelledFilterSet):
     q = django_filters.CharFilter(label=_("名称"), field_name="name", lookup_expr="icontains")
     kind = django_filters.ChoiceFilter(
         label=_("结对类型"), choices=PairingKind.choices, empty_label=_("全部类型")
@@ -101,7 +101,7 @@ class PairingListFilter(django_filters.FilterSet):
         fields = ["q", "kind", "lead_unit", "village", "in_force"]
 
 
-class ProjectListFilter(django_filters.FilterSet):
+class ProjectListFilter(LabelledFilterSet):
     q = django_filters.CharFilter(label=_("项目名称"), field_name="name", lookup_expr="icontains")
     unit = django_filters.ModelChoiceFilter(
         label=_("帮扶单位"), queryset=_units, empty_label=_("全部单位")
@@ -119,7 +119,7 @@ class ProjectListFilter(django_filters.FilterSet):
         fields = ["q", "unit", "village", "year", "status"]
 
 
-class DonationListFilter(django_filters.FilterSet):
+class DonationListFilter(LabelledFilterSet):
     unit = django_filters.ModelChoiceFilter(
         label=_("单位"), queryset=_units, empty_label=_("全部单位")
     )

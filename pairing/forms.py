@@ -25,6 +25,7 @@ from pairing.models import (
     Training,
     Unit,
 )
+from pairing.services import ATTENDANCE_REQUIRED
 from villages.forms import villages_in_scope
 from villages.models import RegionLevel
 
@@ -55,6 +56,16 @@ class TrainingForm(EntryForm):
             "village_cadres_trained",
             "content",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The count is asked for, not assumed: an empty one is the service's field error
+        # (pairing.services ATTENDANCE_REQUIRED), never a silent 0.
+        if not self.instance.pk:
+            self.initial.pop("attendance", None)
+            self.fields["attendance"].initial = None
+        self.fields["attendance"].required = True
+        self.fields["attendance"].error_messages["required"] = ATTENDANCE_REQUIRED
 
     def clean(self):
         cleaned = super().clean()

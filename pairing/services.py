@@ -104,9 +104,15 @@ TRAINING_FIELDS = {
 }
 
 
+# An empty participant count is an error (page, API), never stored as 0.
+ATTENDANCE_REQUIRED = gettext_lazy("请填写参训人数")
+
+
 def _training_errors(training: Training) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     entry_not_in_future(training.held_on, "held_on", errors)
+    if training.attendance is None:
+        errors["attendance"] = [str(ATTENDANCE_REQUIRED)]
     if (
         training.attendance is not None
         and training.village_cadres_trained is not None
@@ -128,7 +134,7 @@ def training_record(
     unit: Unit | None = None,
     audience: str = "",
     lecturer: str = "",
-    attendance: int = 0,
+    attendance: int | None = None,
     village_cadres_trained: int = 0,
     content: str = "",
 ) -> Training:
@@ -141,19 +147,30 @@ def training_record(
         unit=unit,
         audience=_text(audience),
         lecturer=_text(lecturer),
-        attendance=attendance if attendance is not None else 0,
+        attendance=attendance,  # type: ignore[misc]  # None: refused by _training_errors
         village_cadres_trained=village_cadres_trained if village_cadres_trained is not None else 0,
         content=_text(content),
         created_by=user,
     )
-    return entry_save(training, errors=_training_errors(training))
+    return _training_save(training)
+
+
+def _training_save(training: Training) -> Training:
+    errors = _training_errors(training)
+    try:
+        return entry_save(training, errors=errors)
+    except ValidationError as exc:
+        if "attendance" in errors and hasattr(exc, "error_dict"):
+            # The model's own "cannot be null" says the same less plainly: one message.
+            exc.error_dict["attendance"] = [ValidationError(errors["attendance"][0])]
+        raise
 
 
 def training_update(*, user: User, training: Training, **changes: Any) -> Training:
     entry_ensure_editable(user, training)
     _check_scope(user, village=changes.get("village"), unit=changes.get("unit"))
     entry_apply_changes(training, changes, TRAINING_FIELDS)
-    return entry_save(training, errors=_training_errors(training))
+    return _training_save(training)
 
 
 def training_delete(*, user: User, training: Training) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import YesNoWidget
+from core.forms import LabelledFilterSet, YesNoWidget
 from villages.models import Region, RegionLevel, Village
 
 
@@ -23,7 +23,7 @@ def scoped_townships(request):
     )
 
 
-class VillageFilter(django_filters.FilterSet):
+class VillageFilter(LabelledFilterSet):
     q = django_filters.CharFilter(label=_("村名"), field_name="name", lookup_expr="icontains")
     township = django_filters.ModelChoiceFilter(
         label=_("乡镇"), queryset=scoped_townships, empty_label=_("全部乡镇")

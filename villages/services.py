@@ -22,6 +22,7 @@ from core.entries import (
     entry_require_role,
     entry_save,
 )
+from core.existing import existing_record
 from core.kept import (
     kept_apply,
     kept_delete,
@@ -46,6 +47,27 @@ def region_choices_for_field_days(user: User) -> QuerySet[Region]:
 INCOME_FIELDS = {"year", "amount", "sources"}
 
 
+def _village_income_of_year(
+    village_id: int | None, year: int | None, *, exclude: int | None = None
+) -> ValidationError | None:
+    """The refusal naming the village's income already entered for that year, if any."""
+    if year is None or village_id is None:
+        return None
+    other = VillageIncome.objects.filter(village_id=village_id, year=year)
+    if exclude is not None:
+        other = other.exclude(pk=exclude)
+    row = other.select_related("village").first()
+    if row is None:
+        return None
+    return existing_record(
+        _("%(village)s %(year)s 年的集体经济收入已填报（%(amount)s 元）")
+        % {"village": row.village.name, "year": year, "amount": row.amount},
+        pk=row.pk,
+        edit="villages:income_edit",
+        api="api:village-income-detail",
+    )
+
+
 def village_income_record(
     *, user: User, village: Village, year: int, amount: Decimal, sources: str = ""
 ) -> VillageIncome:
@@ -53,14 +75,12 @@ def village_income_record(
     entry for the same year is refused (change the existing one instead)."""
     entry_require_role(user)
     entry_ensure_visible(Village, user, village)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Any]] = {}
     if year is not None and year > timezone.localdate().year:
         errors.setdefault("year", []).append(_("年度不能晚于今年。"))
-    if year is not None and VillageIncome.objects.filter(village=village, year=year).exists():
-        errors.setdefault("year", []).append(
-            _("%(village)s %(year)s 年的集体经济收入已填报，请修改原记录。")
-            % {"village": village.name, "year": year}
-        )
+    existing = _village_income_of_year(village.pk, year)
+    if existing is not None:
+        errors.setdefault("year", []).append(existing)
     income = VillageIncome(
         village=village, year=year, amount=amount, sources=(sources or "").strip(), recorded_by=user
     )
@@ -76,15 +96,12 @@ def village_income_update(*, user: User, income: VillageIncome, **changes: Any) 
     window runs from the last change (VillageIncome keeps `recorded_by`/`recorded_at`)."""
     entry_ensure_editable(user, income, created_by_field="recorded_by", at_field="recorded_at")
     entry_apply_changes(income, changes, INCOME_FIELDS)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Any]] = {}
     if income.year is not None and income.year > timezone.localdate().year:
         errors.setdefault("year", []).append(_("年度不能晚于今年。"))
-    if (
-        VillageIncome.objects.filter(village_id=income.village_id, year=income.year)
-        .exclude(pk=income.pk)
-        .exists()
-    ):
-        errors.setdefault("year", []).append(_("该村该年度的集体经济收入已填报。"))
+    existing = _village_income_of_year(income.village_id, income.year, exclude=income.pk)
+    if existing is not None:
+        errors.setdefault("year", []).append(existing)
     return entry_save(
         income, errors=errors, unique_error=("year", _("该村该年度的集体经济收入已填报。"))
     )

@@ -323,3 +323,25 @@ class VisitReviewSerializer(StrictSerializer):
     note = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text=_("审核意见。")
     )
+
+
+class VisitBulkReviewSerializer(StrictSerializer):
+    visits = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=200,
+        help_text=_(
+            "待审核走访的编号（一次最多 200 条；任何一条在管辖范围外则为 404，全部不审核）。"
+        ),
+    )
+    accept = serializers.BooleanField(help_text=_("true：计入考核；false：不予计入。"))
+    note = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("审核意见，对每条走访都记下；不予计入时必填。"),
+    )
+
+
+class VisitBulkReviewResultSerializer(serializers.Serializer):
+    reviewed = serializers.IntegerField(help_text=_("本次审核的走访条数。"))

@@ -132,6 +132,7 @@ class VisitViewSet(
         "partial_update": _("修改走访（填报后 7 天内，审核人员不限）"),
         "destroy": _("删除走访（填报后 7 天内，审核人员不限）"),
         "review": _("审核待审核的走访"),
+        "review_bulk": _("批量审核待审核的走访（全部成功或全部不审核）"),
         "photo": _("下载走访照片"),
     }
     descriptions = {"create": VISIT_RULES}
@@ -147,7 +148,7 @@ class VisitViewSet(
         )
 
     def get_permissions(self):
-        if self.action == "review":
+        if self.action in ("review", "review_bulk"):
             return [IsAuthenticated(), IsReviewer()]
         return super().get_permissions()
 
@@ -214,6 +215,29 @@ class VisitViewSet(
             )
         )
         return self._out(visit, 200)
+
+    @extend_schema(
+        operation_id="visits_review_bulk",
+        request=s.VisitBulkReviewSerializer,
+        responses=s.VisitBulkReviewResultSerializer,
+        filters=False,
+    )
+    @action(detail=False, methods=["post"], url_path="review")
+    def review_bulk(self, request):
+        """审核人员一次审核多条走访，使用同一结论和同一审核意见（不予计入须填写意见）：
+        逐条调用与单条审核相同的规则，在一个事务中全部成功或全部不审核。"""
+        body = s.VisitBulkReviewSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        count = saving(
+            lambda: services.visits_review(
+                user=request.user,
+                visit_ids=data["visits"],
+                accept=data["accept"],
+                note=data.get("note", ""),
+            )
+        )
+        return Response({"reviewed": count}, 200)
 
     @extend_schema(
         responses={

@@ -1,4 +1,5 @@
-"""An open list filter reads 全部 (FILTERS_EMPTY_CHOICE_LABEL), never Django's "---------"."""
+"""An open list filter says what it filters ("乡镇：全部", core.forms.LabelledFilterSet), never
+Django's "---------"."""
 
 import pytest
 from django.urls import reverse
@@ -14,4 +15,4 @@ def test_open_filters_say_all(client, world, name):
     client.force_login(world.staff_a)
     page = client.get(reverse(name)).content.decode()
     assert "---------" not in page
-    assert ">全部<" in page
+    assert "：全部<" in page and ">全部<" not in page

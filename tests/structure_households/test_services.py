@@ -219,9 +219,9 @@ class TestMembersAndIncomes:
                 year=2025,
                 per_capita_net_income=Decimal("6000"),
             )
-        assert refused.value.message_dict["year"] == [
-            "该户 2025 年已有收入记录（年人均纯收入 5200.00 元），请修改那一条。"
-        ]
+        (message,) = refused.value.message_dict["year"]
+        assert message.startswith("该户 2025 年已有收入记录（年人均纯收入 5200.00 元），编号 ")
+        assert message.endswith("请修改原记录。")
         income = income_record(
             user=world.staff_a,
             household=world.household_a,
