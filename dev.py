@@ -2,6 +2,7 @@
 """Set up and run the product, or its checks, with nothing but Python 3.11+.
 
     python3 dev.py start   # virtualenv, dependencies, database, demo data, server on :8000
+                           # (and, with no broker configured, a background worker and beat)
     python3 dev.py test    # virtualenv, dependencies, lint, migrations check, the whole suite
 
 `test` runs the suite on SQLite, then again on PostgreSQL when one answers on 127.0.0.1:5432
@@ -16,6 +17,7 @@ import argparse
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -124,16 +126,101 @@ def ensure_services() -> None:
         )
 
 
+def embedded_worker_commands() -> list[list[str]]:
+    """The worker and beat of the embedded default (no broker configured): Celery on kombu's
+    filesystem transport (the queue is the folder var/celery-queue, see config/settings.py),
+    reading the same database as runserver. One task at a time (solo pool); both queues."""
+    celery = [str(PY), "-m", "celery", "-A", "config"]
+    return [
+        [
+            *celery,
+            "worker",
+            "--pool=solo",
+            "--queues=default,heavy",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "--hostname=embedded@%h",
+        ],
+        [*celery, "beat", "--loglevel=INFO", "--pidfile="],
+    ]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the child gets SIGTERM if dev.py itself is killed outright."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def start_embedded_workers(
+    env: dict | None = None, log_dir: Path = ROOT / "var", commands: list | None = None
+) -> list[subprocess.Popen]:
+    """Start the embedded worker and beat as child processes (logs in var/worker.log and
+    var/beat.log); stop them with stop_children."""
+    log_dir.mkdir(exist_ok=True)
+    children = []
+    commands = commands or embedded_worker_commands()
+    for command, log_name in zip(commands, ("worker", "beat"), strict=True):
+        log = open(log_dir / f"{log_name}.log", "a")  # noqa: SIM115 - the child keeps it
+        children.append(
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**os.environ, **(env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent if os.name == "posix" else None,
+            )
+        )
+        log.close()
+    return children
+
+
+def stop_children(children: list[subprocess.Popen], timeout: float = 10) -> None:
+    """SIGTERM (a running task may finish), then kill whatever is still running after
+    `timeout` seconds."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
 def cmd_start(args) -> None:
     ensure_venv()
     say("准备数据库")
     manage("migrate", "--noinput", "-v", "0")
     say("生成演示数据（已有数据时跳过）")
     manage("seed_demo", "--if-empty")
+    children: list[subprocess.Popen] = []
+    if not (os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")):
+        # No broker: long jobs (large ledgers, evaluations) still run in the background, in a
+        # worker of the product's own next to runserver; with a broker, start your own workers.
+        say("启动后台任务进程（内置队列，无需 Redis；日志见 var/worker.log、var/beat.log）")
+        children = start_embedded_workers()
+    # A SIGTERM to dev.py stops the children too (Ctrl+C reaches all of them at once).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     say(f"启动服务：http://127.0.0.1:{args.port}/ （演示账户见上，按 Ctrl+C 停止）")
-    manage(
-        "runserver", f"127.0.0.1:{args.port}", "--noreload" if args.noreload else "--skip-checks"
-    )
+    try:
+        manage(
+            "runserver",
+            f"127.0.0.1:{args.port}",
+            "--noreload" if args.noreload else "--skip-checks",
+            check=False,
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_children(children)
 
 
 def cmd_check(args) -> None:

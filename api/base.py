@@ -26,6 +26,7 @@ from api.exceptions import Conflict, PayloadTooLarge, from_django_validation_err
 from api.filters import INTEGER
 from api.parsers import SafeJSONParser
 from api.permissions import EntersWork
+from config.db_router import reads_from_replica
 
 # A visit may carry at most this many photos in one request (the size of each is checked by
 # the visit service against UPLOAD_MAX_BYTES).
@@ -218,6 +219,12 @@ class ApiViewMixin:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no rows
             return self.model.objects.none()
         return self.optimise(self.scoped())
+
+    def list(self, request, *args, **kwargs):
+        # The large lists read from the read replica when there is one (config/db_router.py;
+        # a caller who wrote within the last seconds reads the primary).
+        with reads_from_replica(user=request.user):
+            return super().list(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

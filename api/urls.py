@@ -8,7 +8,15 @@ from rest_framework.routers import DefaultRouter
 
 from api.docs import ApiDocsView, ApiSchemaView
 from api.exceptions import api_not_found
-from api.views import activities, households, oversight, reference
+from api.views import (
+    activities,
+    duplicates,
+    exports,
+    households,
+    oversight,
+    reference,
+    reporting,
+)
 
 app_name = "api"
 
@@ -40,7 +48,7 @@ router.register("spot-check-draws", oversight.SpotCheckDrawViewSet, basename="sp
 router.register("spot-check-items", oversight.SpotCheckItemViewSet, basename="spot-check-item")
 router.register("rectifications", oversight.RectificationViewSet, basename="rectification")
 router.register("notifications", oversight.NotificationViewSet, basename="notification")
-router.register("export-jobs", oversight.ExportJobViewSet, basename="export-job")
+router.register("export-jobs", exports.ExportJobViewSet, basename="export-job")
 
 # The kept structure records' endpoints (writes through the owners' services): each module
 # lists ROUTES = [(prefix, viewset, basename)]; a prefix registered above is replaced.
@@ -51,6 +59,7 @@ KEPT_MODULES = [
     "kept_households",
     "kept_rules",
     "kept_monitoring",
+    "kept_ledgers",
 ]
 for module_name in KEPT_MODULES:
     module = importlib.import_module(f"api.views.{module_name}")
@@ -61,6 +70,45 @@ for module_name in KEPT_MODULES:
 urlpatterns = [
     path("schema/", ApiSchemaView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    # Duplicate households (issue 16): api/views/duplicates.py.
+    path("duplicates/", duplicates.DuplicateListView.as_view(), name="duplicates"),
+    path("duplicates/merges/", duplicates.MergeListView.as_view(), name="duplicate-merges"),
+    path(
+        "duplicates/merges/<int:pk>/undo/",
+        duplicates.MergeUndoView.as_view(),
+        name="duplicate-merge-undo",
+    ),
     *router.urls,
+    # Reporting periods (issue 16): api/views/reporting.py.
+    path(
+        "periods/county/<int:county_id>/",
+        reporting.PeriodStatusView.as_view(),
+        name="period-status",
+    ),
+    path(
+        "periods/<int:township_id>/<str:label>/",
+        reporting.PeriodDetailView.as_view(),
+        name="period-detail",
+    ),
+    path(
+        "periods/<int:township_id>/<str:label>/submit/",
+        reporting.PeriodSubmitView.as_view(),
+        name="period-submit",
+    ),
+    path(
+        "periods/<int:township_id>/<str:label>/approve/",
+        reporting.PeriodApproveView.as_view(),
+        name="period-approve",
+    ),
+    path(
+        "periods/<int:township_id>/<str:label>/return/",
+        reporting.PeriodReturnView.as_view(),
+        name="period-return",
+    ),
+    path(
+        "periods/<int:township_id>/<str:label>/reopen/",
+        reporting.PeriodReopenView.as_view(),
+        name="period-reopen",
+    ),
     re_path(r"^[\s\S]*$", api_not_found, name="not-found"),  # any byte, newlines too
 ]

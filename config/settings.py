@@ -5,11 +5,13 @@ SQLite in the project folder and Celery tasks run in-process. Set DJANGO_ENV=pro
 server: it then refuses to start without SECRET_KEY and turns on the HTTPS-only protections.
 """
 
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
+from kombu import Exchange, Queue
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "villages",
+    "periods",
     "pairing",
     "cadres",
     "households",
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
     "assessments",
     "notifications",
     "ledgers",
+    "reporting",
     "home",
     "api",
     "demo",
@@ -68,10 +72,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The idle timeout's session refresh, once a minute at most (see SESSION_IDLE_SECONDS).
+    "accounts.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After a write, this browser and user read from the primary for a while (a replica only).
+    "config.db_router.PrimaryPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # The request for the security log's signals; the forced password change.
     "accounts.middleware.AccountSecurityMiddleware",
@@ -106,27 +114,67 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/pairing; default: a SQLite file here.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+# DATABASE_REPLICA_URL (optional): a streaming read replica; dashboards, ledger exports and the
+# API's lists read from it inside `config.db_router.reads_from_replica` blocks, everything else
+# (and a user who wrote within DATABASE_REPLICA_PIN_SECONDS) from the primary.
+# DATABASE_POOLER=pgbouncer: the URLs point at PgBouncer in transaction mode (deploy/pgbouncer.ini).
+DATABASE_POOLER = env_str("DATABASE_POOLER").lower()
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or pgbouncer, not {DATABASE_POOLER!r}"
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Two cores: parallel workers made short dashboard queries slower (PERFORMANCE.md), and
-    # server-side prepared statements switched plans to generic ones, so keep client binding.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "options", "-c max_parallel_workers_per_gather=0 -c timezone=UTC"
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
+
+
+def _database(url: str) -> dict:
+    database = dj_database_url.parse(
+        url, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
     )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    options = database.setdefault("OPTIONS", {})
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        if DATABASE_POOLER == "pgbouncer":
+            # Transaction pooling: a server connection is one client's only for a transaction,
+            # so no cursor may outlive one (QuerySet.iterator() then fetches in chunks from a
+            # client-side cursor) and no startup `options` (PgBouncer refuses them: set
+            # max_parallel_workers_per_gather and timezone on the role, deploy/pgbouncer.ini).
+            database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        else:
+            # Two cores: parallel workers made short dashboard queries slower (PERFORMANCE.md),
+            # and server-side prepared statements switched plans to generic ones, so keep client
+            # binding.
+            options.setdefault("options", "-c max_parallel_workers_per_gather=0 -c timezone=UTC")
+    elif database["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded worker is a second process on the same file: WAL lets it write while
+        # runserver reads, and a writer waits up to 20 s for the other instead of failing.
+        options.setdefault("timeout", 20)
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        database["CONN_MAX_AGE"] = 0
+    return database
+
+
+DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = _database(env_str("DATABASE_REPLICA_URL"))
+    # A test run uses one database: the replica alias reads the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
+
+# --- Cache and sessions ---------------------------------------------------------------------
+# With Redis (CACHE_REDIS_URL, default REDIS_URL) the cache is shared by every web machine: API
+# request limits, the read replica's "pinned to the primary" marks, and the sessions, kept in the
+# cache in front of the database (cached_db: a Redis restart logs nobody out). Without Redis, the
+# embedded default: a per-process memory cache and sessions in the database.
+CACHE_REDIS_URL = env_str("CACHE_REDIS_URL", env_str("REDIS_URL"))
+if CACHE_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_REDIS_URL,
+            "KEY_PREFIX": "pairing",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -193,6 +241,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- Product rules that differ by deployment -------------------------------------------------
 # Days after creation during which the author may edit or delete an entry (issue: 7 days).
 ENTRY_EDIT_WINDOW_DAYS = env_int("ENTRY_EDIT_WINDOW_DAYS", 7)
+# Reporting periods (periods/rules.py): a period locks by itself from the PERIOD_LOCK_DAYS-th day
+# after its end (a county may set its own number), approved or not; a reviewer's reopening of
+# an expired period lasts PERIOD_REOPEN_DAYS days; a period not submitted PERIOD_SUBMIT_DAYS
+# days after its end is overdue. Periods ending before PERIOD_LOCK_START are not governed.
+PERIOD_LOCK_DAYS = env_int("PERIOD_LOCK_DAYS", 45)
+PERIOD_REOPEN_DAYS = env_int("PERIOD_REOPEN_DAYS", 7)
+PERIOD_SUBMIT_DAYS = env_int("PERIOD_SUBMIT_DAYS", 10)
+PERIOD_LOCK_START = env_str("PERIOD_LOCK_START", "2026-10-01")
 # A visit whose coordinates lie farther than this from the village is held for review.
 VISIT_MAX_DISTANCE_METRES = env_int("VISIT_MAX_DISTANCE_METRES", 3000)
 # Monthly days in the village shown to stationed cadres and first secretaries on their home page
@@ -219,11 +275,23 @@ API_THROTTLE_USER_RATE = env_str("API_THROTTLE_USER_RATE", "1200/min")
 API_THROTTLE_ANON_RATE = env_str("API_THROTTLE_ANON_RATE", "120/min")
 
 # --- Celery ----------------------------------------------------------------------------------
-# With no broker configured, tasks run in-process (eager) so a laptop needs no Redis.
+# With a broker (REDIS_URL or CELERY_BROKER_URL) tasks go to Redis and the workers of the
+# deployment. Without one, the embedded default: tasks are queued as files in
+# CELERY_EMBEDDED_QUEUE_DIR (kombu's filesystem transport, nothing to install) and the worker and
+# beat that `dev.py start` runs next to runserver take them, reading the same database, so a long
+# export runs in the background there too. In-process (eager) tasks only when asked for:
+# CELERY_TASK_ALWAYS_EAGER=true, or the test suite (pytest, `manage.py test`).
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_EMBEDDED = not CELERY_BROKER_URL
+_UNDER_TEST = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", CELERY_EMBEDDED and _UNDER_TEST)
+CELERY_EMBEDDED_QUEUE_DIR = Path(
+    env_str("CELERY_EMBEDDED_QUEUE_DIR", str(BASE_DIR / "var" / "celery-queue"))
+)
+if CELERY_EMBEDDED:
+    CELERY_BROKER_URL = "filesystem://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -248,6 +316,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "max_retries": 1,
 }
+if CELERY_EMBEDDED:
+    # One folder both ways: the web process writes messages in, the embedded worker reads them.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "data_folder_in": str(CELERY_EMBEDDED_QUEUE_DIR),
+            "data_folder_out": str(CELERY_EMBEDDED_QUEUE_DIR),
+            "control_folder": str(CELERY_EMBEDDED_QUEUE_DIR / "control"),
+            "store_processed": False,
+        }
+    )
+    # The filesystem transport has no broadcast: no remote control, events or result store.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -258,6 +338,17 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Queues by kind, so a worker machine can take one kind (deploy/systemd): exports and evaluations
+# (minutes of CPU each) on `heavy`, reminders, notifications and draws on `default`. A worker
+# started without -Q (the embedded one, the tests') consumes both.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in ("default", "heavy")
+]
+CELERY_TASK_ROUTES = {
+    "ledgers.tasks.*": {"queue": "heavy"},
+    "assessments.tasks.*": {"queue": "heavy"},
+}
 
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
@@ -272,8 +363,17 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@pairing.local")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (a demo's "mailbox").
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "media" / "outbox"))
 # E-mail reminders are sent only when this is on (a laptop demo prints nothing by default).
 REMINDER_EMAIL_ENABLED = env_bool("REMINDER_EMAIL_ENABLED", bool(env_str("EMAIL_HOST")))
+# Ledgers sent to superiors on a schedule (ledgers/subscriptions.py): a workbook larger than this
+# goes as a link to its download page (login and scope needed), built on LEDGER_MAIL_SITE_URL.
+LEDGER_MAIL_MAX_BYTES = env_int("LEDGER_MAIL_MAX_BYTES", 10 * 1024 * 1024)
+LEDGER_MAIL_SITE_URL = env_str("LEDGER_MAIL_SITE_URL", "http://127.0.0.1:8000")
+# Sending attempts of one delivery (Celery retries with backoff, then the next daily run).
+LEDGER_MAIL_MAX_ATTEMPTS = env_int("LEDGER_MAIL_MAX_ATTEMPTS", 5)
+LEDGER_MAIL_RETRY_SECONDS = env_int("LEDGER_MAIL_RETRY_SECONDS", 60)
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -294,7 +394,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.base.ApiAutoSchema",  # every view documents its error answers
     "DEFAULT_VERSIONING_CLASS": None,
     # One JSON error shape for the whole API (api/exceptions.py).
     "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
@@ -341,6 +441,9 @@ SPECTACULAR_SETTINGS = {
         "MonitoringProcedureEnum": "monitoring.models.Procedure",
         "ClueOutcomeEnum": "monitoring.models.ClueOutcome",
         "ReviewOutcomeEnum": "monitoring.models.ReviewOutcome",
+        "LedgerPeriodRuleEnum": "ledgers.models.PeriodRule",
+        "LedgerFrequencyEnum": "ledgers.models.Frequency",
+        "LedgerDeliveryStatusEnum": "ledgers.models.LedgerDelivery.Status",
     },
 }
 
@@ -360,7 +463,11 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "accounts.services.client_ip"
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the age above is then an inactivity timeout
+# The age above is an inactivity timeout: accounts.middleware.SessionIdleMiddleware saves the
+# session again when its last save is more than SESSION_IDLE_REFRESH_SECONDS old (instead of a
+# session write on every request, SESSION_SAVE_EVERY_REQUEST).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_IDLE_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -376,6 +483,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "script-src": ["'self'"],
         "connect-src": ["'self'"],
+        # the service worker of offline field work (/sw.js, households/offline.py)
+        "worker-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from home import urls as home_urls
 from home import views as home_views
+from households import offline as household_offline
 from households import urls as household_urls
 from villages import urls as village_urls
 
@@ -14,6 +15,8 @@ admin.site.index_title = "系统管理"
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    # the service worker, from the root so that its scope covers every page
+    path("sw.js", household_offline.service_worker, name="service_worker"),
     path("structure/", home_views.structure, name="structure"),
     # The home app's household and village pages share these namespaces with the apps' own
     # pages (the apps sit below assessments, the home pages above it).
@@ -30,7 +33,10 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("assessments/", include("assessments.urls")),
     path("inspections/", include("inspections.urls")),
+    path("reporting/", include("reporting.urls")),
     path("notifications/", include("notifications.urls")),
+    # 台账定期报送 (ledgers/subscription_views.py: its own namespace, ledger_mail)
+    path("ledgers/", include("ledgers.subscription_views")),
     path("ledgers/", include("ledgers.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ledgers.models import LedgerKind
 from ledgers.periods import MIN_YEAR, PeriodError, parse_period
 from ledgers.selectors import regions_for_export
+from ledgers.services import export_masking
 from villages.models import RegionLevel
 
 FIRST_YEAR = 2014  # 精准扶贫建档立卡 began in 2014
@@ -20,8 +21,9 @@ LEVEL_INDENT = {
 
 
 def year_choices() -> list[tuple[str, str]]:
+    """This year back to FIRST_YEAR: no future year (issue 15)."""
     this_year = timezone.localdate().year
-    return [(str(y), f"{y}年") for y in range(this_year + 1, max(FIRST_YEAR, MIN_YEAR) - 1, -1)]
+    return [(str(y), f"{y}年") for y in range(this_year, max(FIRST_YEAR, MIN_YEAR) - 1, -1)]
 
 
 PART_CHOICES = [
@@ -41,10 +43,19 @@ class ExportForm(forms.Form):
     region = forms.CharField(label=_("区划"), max_length=15, widget=forms.Select)
     year = forms.ChoiceField(label=_("年度"))
     part = forms.ChoiceField(label=_("期间"), choices=PART_CHOICES, required=False)
+    # Ticked for everyone (services.export_masking is the rule); only roles that may see full
+    # ID numbers may untick it, and then must give a reason, kept in the security log.
     mask_ids = forms.BooleanField(
         label=_("身份证号脱敏（只显示前6位和后4位）"),
         required=False,
+        initial=True,
         help_text=_("报送上级时一般选择脱敏；完整号码的台账可用于名册导入核对。"),
+    )
+    full_id_reason = forms.CharField(
+        label=_("导出完整身份证号的理由"),
+        required=False,
+        max_length=200,
+        help_text=_("不脱敏时必填，例如“名册导入前核对身份证号”；理由记入安全日志。"),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -59,10 +70,20 @@ class ExportForm(forms.Form):
         if user.region_id:
             self.fields["region"].initial = user.region.code
         if not user.can_view_full_id:
-            del self.fields["mask_ids"]
+            # Shown ticked and fixed: this role's ledgers are always masked.
+            self.fields["mask_ids"].disabled = True
+            del self.fields["full_id_reason"]
 
     def clean(self):
         data = super().clean()
+        try:
+            data["full_id_reason"] = export_masking(
+                user=self.user,
+                mask_ids=data.get("mask_ids", True),
+                full_id_reason=data.get("full_id_reason", ""),
+            )
+        except forms.ValidationError as exc:
+            self.add_error(None, exc)  # a dict: each message next to its field
         year, part = data.get("year"), data.get("part") or ""
         if year:
             key = year if not part else (f"{year}-{part}")
@@ -70,6 +91,9 @@ class ExportForm(forms.Form):
                 data["period"] = parse_period(key)
             except PeriodError as exc:
                 raise forms.ValidationError(str(exc)) from exc
+            # The rule of assessments.periods.has_begun: no future period.
+            if data["period"].start > timezone.localdate():
+                self.add_error("part", _("该期间尚未开始，不能选择未来的期间。"))
         return data
 
 

@@ -8,11 +8,12 @@ import hashlib
 import logging
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, SecurityEvent, User
 from accounts.services import security_event_record
+from config.db_router import reads_from_replica
 from core.scope import scope_of
 from ledgers import importers
 from ledgers.exporters import Exporter, exporter_for
@@ -128,6 +130,108 @@ def ledger_write(
     return rows
 
 
+# --- the 脱敏 choice and starting an export (the export page and the API) --------------------
+def export_masking(*, user: User, mask_ids: bool, full_id_reason: str = "") -> str:
+    """The one rule of an export's 脱敏 choice, for the export page and the API: masked is the
+    default for everyone; full ID numbers only for roles that may see them (User.can_view_full_id)
+    and only with a reason, kept in the security log. Returns the reason ('' when masked)."""
+    if mask_ids:
+        return ""
+    if not user.can_view_full_id:
+        raise ValidationError(
+            {"mask_ids": _("您的角色只能导出脱敏的台账（身份证号只显示前6位和后4位）。")}
+        )
+    reason = " ".join((full_id_reason or "").split())
+    if not reason:
+        raise ValidationError(
+            {"full_id_reason": _("导出完整身份证号须填写理由，理由记入安全日志。")}
+        )
+    return reason
+
+
+def _log_full_id_export(
+    *,
+    user: User,
+    kind: str,
+    region: Region,
+    period: LedgerPeriod,
+    reason: str,
+    request: HttpRequest | None,
+    job: ExportJob | None = None,
+) -> None:
+    security_event_record(
+        kind=SecurityEvent.Kind.FULL_ID_VIEW,
+        request=request,
+        user=user,
+        region_code=region.code,
+        detail={
+            "ledger": kind,
+            "region": region.code,
+            "region_name": region.name,
+            "period": period.key,
+            "reason": reason,
+            "job": job.pk if job else None,
+        },
+    )
+
+
+@dataclass
+class ExportStarted:
+    """A started export: a small ledger already written to `file` (a temporary file, at its
+    start), or a background `job`."""
+
+    exporter: Exporter
+    file: IO[bytes] | None = None
+    job: ExportJob | None = None
+
+
+def export_start(
+    *,
+    user: User,
+    kind: str,
+    region: Region,
+    period: LedgerPeriod,
+    mask_ids: bool = True,
+    full_id_reason: str = "",
+    request: HttpRequest | None = None,
+    background: bool = False,
+) -> ExportStarted:
+    """An export asked for on the page or through the API: the 脱敏 rule (export_masking), scope
+    (a region outside it is a 404), then a ledger of up to EXPORT_SYNC_MAX_ROWS rows written at
+    once (unless `background`), a larger one queued as a job. Full ID numbers are logged with
+    the ledger, region, period and reason."""
+    reason = export_masking(user=user, mask_ids=mask_ids, full_id_reason=full_id_reason)
+    exporter = ledger_exporter(
+        user=user, kind=kind, region=region, period=period, mask_ids=not reason
+    )
+    rows = exporter.count()
+    started = ExportStarted(exporter=exporter)
+    if not background and rows <= settings.EXPORT_SYNC_MAX_ROWS:
+        started.file = tempfile.TemporaryFile()  # noqa: SIM115 - the caller sends and closes it
+        ledger_write(exporter=exporter, target=started.file, request=request)
+        started.file.seek(0)
+    else:
+        started.job = export_job_create(
+            user=user,
+            kind=kind,
+            region=region,
+            period=period,
+            mask_ids=exporter.mask_ids,
+            total_rows=rows,
+        )
+    if reason:
+        _log_full_id_export(
+            user=user,
+            kind=kind,
+            region=region,
+            period=period,
+            reason=reason,
+            request=request,
+            job=started.job,
+        )
+    return started
+
+
 def export_job_create(
     *,
     user: User,
@@ -174,9 +278,10 @@ def export_job_queue(*, job_id: int) -> bool:
     return False
 
 
-def export_job_retry(*, user: User, job_id: int) -> ExportJob:
+def export_job_retry(*, user: User, job_id: int, request: HttpRequest | None = None) -> ExportJob:
     """A new job with the same ledger, region, period and masking as a failed (or expired) one
-    of the same user; anyone else's job is 'not found'. Scope and masking are checked again."""
+    of the same user; anyone else's job is 'not found'. Scope and masking are checked again; a
+    job with full ID numbers is logged again with the first request's reason."""
     old = ExportJob.objects.select_related("region").filter(pk=job_id, user=user).first()
     if old is None:
         raise Http404
@@ -186,7 +291,7 @@ def export_job_retry(*, user: User, job_id: int) -> ExportJob:
     exporter = ledger_exporter(
         user=user, kind=old.kind, region=old.region, period=period, mask_ids=old.masked
     )
-    return export_job_create(
+    new = export_job_create(
         user=user,
         kind=old.kind,
         region=old.region,
@@ -194,6 +299,23 @@ def export_job_retry(*, user: User, job_id: int) -> ExportJob:
         mask_ids=exporter.mask_ids,
         total_rows=exporter.count(),
     )
+    if not exporter.mask_ids:
+        first = (
+            SecurityEvent.objects.filter(kind=SecurityEvent.Kind.FULL_ID_VIEW, detail__job=old.pk)
+            .values_list("detail", flat=True)
+            .first()
+        )
+        _log_full_id_export(
+            user=user,
+            kind=old.kind,
+            region=old.region,
+            period=period,
+            reason=_("重新导出任务 %(job)d：%(reason)s")
+            % {"job": old.pk, "reason": (first or {}).get("reason", "")},
+            request=request,
+            job=new,
+        )
+    return new
 
 
 def _claim(job_id: int, now: datetime.datetime) -> int | None:
@@ -251,7 +373,12 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     try:
         with tempfile.TemporaryDirectory(prefix="ledger-") as folder:
             path = Path(folder) / "ledger.xlsx"
-            with translation.override(settings.LANGUAGE_CODE):
+            # The ledger's rows come from the read replica when there is one (config/db_router.py);
+            # the job's progress is written to the primary.
+            with (
+                reads_from_replica(pin_on_write=False),
+                translation.override(settings.LANGUAGE_CODE),
+            ):
                 rows = exporter.write(path, on_progress=progress, progress_every=PROGRESS_EVERY)
             progress(rows)
             with path.open("rb") as handle:

@@ -5,8 +5,6 @@ service, render."""
 
 from __future__ import annotations
 
-import tempfile
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -50,32 +48,25 @@ def export(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         region = get_object_or_404(Region, code=data["region"])
-        exporter = services.ledger_exporter(
+        started = services.export_start(
             user=request.user,
             kind=data["kind"],
             region=region,
             period=data["period"],
-            mask_ids=data.get("mask_ids", False),
+            mask_ids=data["mask_ids"],
+            full_id_reason=data["full_id_reason"],
+            request=request,
         )
-        rows = exporter.count()
-        if rows <= settings.EXPORT_SYNC_MAX_ROWS:
+        if started.file is not None:
             # FileResponse closes the file once sent (the file is deleted on close).
-            target = tempfile.TemporaryFile()  # noqa: SIM115
-            services.ledger_write(exporter=exporter, target=target, request=request)
-            target.seek(0)
             return FileResponse(
-                target, as_attachment=True, filename=exporter.filename, content_type=XLSX
+                started.file,
+                as_attachment=True,
+                filename=started.exporter.filename,
+                content_type=XLSX,
             )
-        job = services.export_job_create(
-            user=request.user,
-            kind=data["kind"],
-            region=region,
-            period=data["period"],
-            mask_ids=exporter.mask_ids,
-            total_rows=rows,
-        )
         # The job was queued on commit (at once here); a broker that is down has failed it.
-        return redirect("ledgers:job", job_id=job.pk)
+        return redirect("ledgers:job", job_id=started.job.pk)
     return render(
         request,
         "ledgers/export.html",
@@ -110,7 +101,7 @@ def job(request, job_id: int):
     ledger, region, period and masking."""
     if request.method == "POST":
         _require_export(request.user)
-        new = services.export_job_retry(user=request.user, job_id=job_id)
+        new = services.export_job_retry(user=request.user, job_id=job_id, request=request)
         return redirect("ledgers:job", job_id=new.pk)
     job = services.export_job_for_owner(user=request.user, job_id=job_id)
     return _job_page(request, job)

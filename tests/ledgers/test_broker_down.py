@@ -15,7 +15,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def export_post(client, region, **extra):
-    data = {"kind": "pairing", "region": region.code, "year": "2026", "part": "", **extra}
+    data = {
+        "kind": "pairing",
+        "region": region.code,
+        "year": "2026",
+        "part": "",
+        "mask_ids": "on",
+        **extra,
+    }
     return client.post(reverse("ledgers:export"), data)
 
 

@@ -47,7 +47,13 @@ def test_a_large_export_runs_on_a_real_worker_with_progress(
     client.force_login(world.reviewer)
     response = client.post(
         reverse("ledgers:export"),
-        {"kind": "pairing", "region": world.county.code, "year": "2026", "part": ""},
+        {
+            "kind": "pairing",
+            "region": world.county.code,
+            "year": "2026",
+            "part": "",
+            "mask_ids": "on",
+        },
     )
     job = ExportJob.objects.get()
     assert response["Location"] == reverse("ledgers:job", args=[job.pk])

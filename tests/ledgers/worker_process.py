@@ -66,7 +66,7 @@ def export(username: str, region: str) -> None:
     from ledgers.models import ExportJob
 
     client = client_for(username)
-    data = {"kind": "pairing", "region": region, "year": "2026", "part": ""}
+    data = {"kind": "pairing", "region": region, "year": "2026", "part": "", "mask_ids": "on"}
     response = client.post(reverse("ledgers:export"), data)
     assert response.status_code == 302, response.status_code
     print(ExportJob.objects.latest("pk").pk, flush=True)

@@ -23,7 +23,13 @@ def test_ledger_export_and_download_are_logged_with_region_and_rows(world, clien
     year = str(timezone.localdate().year)
     response = client.post(
         reverse("ledgers:export"),
-        {"kind": "pairing", "region": world.county.code, "year": year, "part": ""},
+        {
+            "kind": "pairing",
+            "region": world.county.code,
+            "year": year,
+            "part": "",
+            "mask_ids": "on",
+        },
         REMOTE_ADDR="10.20.30.40",
     )
     assert response.status_code == 200 and response["Content-Type"].startswith(
