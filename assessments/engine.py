@@ -95,10 +95,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -107,7 +109,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
+    Window,
 )
+from django.db.models.functions import Concat, RowNumber, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -184,6 +190,22 @@ def judge(value: Decimal, threshold: Decimal, comparison: str) -> tuple[bool, De
     if comparison == Comparison.LTE:
         return value <= threshold, max(value - threshold, ZERO)
     return value >= threshold, max(threshold - value, ZERO)
+
+
+def judge_sql(
+    comparison: str, value: str = "q.value", threshold: str = "q.threshold"
+) -> tuple[str, str]:
+    """`judge` as SQL over two column expressions, for the results a metric computes in the
+    database (SqlMetric): (met, shortfall)."""
+    if comparison == Comparison.LTE:
+        return (
+            f"({value} <= {threshold})",
+            f"(CASE WHEN {value} > {threshold} THEN {value} - {threshold} ELSE 0 END)",
+        )
+    return (
+        f"({value} >= {threshold})",
+        f"(CASE WHEN {threshold} > {value} THEN {threshold} - {value} ELSE 0 END)",
+    )
 
 
 def common_path(paths: Iterable[str]) -> str:
@@ -303,26 +325,36 @@ class Context:
     def village_by_region(self) -> dict[int, int]:
         return {v.region_id: v.id for v in self.villages.values()}
 
-    @cached_property
-    def all_households(self) -> list[tuple[int, str, int, int, str, str]]:
-        """(id, head name, village id, township id, path, status) of every household registered
-        in or before the period's year, ordinary (never registered poor) ones included: a
-        monitored household may be either."""
-
-        qs = self.within(Household.objects.all()).filter(
+    def household_queryset(self, *, registered: bool) -> QuerySet[Household]:
+        """Every household registered in or before the period's year (within the region), not
+        merged into another (households/merge.py);
+        with `registered`, only the registered poor households (建档立卡户): an ordinary
+        household counts in the monitoring indicators only."""
+        qs = self.within(Household.objects.not_merged()).filter(
             Q(registered_year__isnull=True) | Q(registered_year__lte=self.end.year)
         )
+        if registered:
+            qs = qs.exclude(status=PovertyStatus.ORDINARY)
+        return qs.order_by()
+
+    @cached_property
+    def all_households(self) -> list[tuple[int, str, int, int, str, str]]:
+        """(id, head name, village id, township id, path, status) of `household_queryset`,
+        ordinary (never registered poor) ones included: a monitored household may be either."""
         return list(
-            qs.order_by().values_list(
+            self.household_queryset(registered=False).values_list(
                 "id", "head_name", "village_id", "township_id", "path", "status"
             )
         )
 
     @cached_property
     def households(self) -> list[tuple[int, str, int, int, str, str]]:
-        """The registered poor households (建档立卡户) of `all_households`: an ordinary household
-        counts in the monitoring indicators only."""
-        return [h for h in self.all_households if h[5] != PovertyStatus.ORDINARY]
+        """The registered poor households of `household_queryset`, as rows."""
+        return list(
+            self.household_queryset(registered=True).values_list(
+                "id", "head_name", "village_id", "township_id", "path", "status"
+            )
+        )
 
     @cached_property
     def household_pairings(self) -> dict[int, list[HouseholdPairingSpan]]:
@@ -348,22 +380,39 @@ class Context:
             spans[row[1]].append(HouseholdPairingSpan(*row))
         return spans
 
+    def responsible_queryset(self) -> QuerySet[HouseholdPairing]:
+        """The pairing each household's results are attributed to, one row per household: of
+        its pairings that overlap the period (started by "as of"), the one in force on "as of"
+        (the latest started, if several), else the last one that ended. A window over the
+        pairings, so the engine's SQL and its Python read the same rule."""
+        in_force = Q(end_date__isnull=True) | Q(end_date__gte=self.as_of)
+        return (
+            self.within(HouseholdPairing.objects.all(), "household__path")
+            .filter(start_date__lte=self.as_of)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=self.start))
+            .annotate(
+                attributed=Window(
+                    RowNumber(),
+                    partition_by=[F("household_id")],
+                    order_by=[
+                        Case(When(in_force, then=Value(1)), default=Value(0)).desc(),
+                        Case(When(in_force, then=F("start_date")), default=F("end_date")).desc(),
+                        F("start_date").desc(),
+                        F("id").desc(),
+                    ],
+                )
+            )
+            .filter(attributed=1)
+            .order_by()
+        )
+
     @cached_property
     def responsible_pairing(self) -> dict[int, HouseholdPairingSpan]:
-        """Household id -> the pairing its results are attributed to: the one in force on
-        "as of" (the latest started, if several), else the last one that ended in the period."""
-        as_of = self.as_of
-        chosen: dict[int, HouseholdPairingSpan] = {}
-        for household_id, spans in self.household_pairings.items():
-            if len(spans) == 1:
-                chosen[household_id] = spans[0]
-                continue
-            current = [s for s in spans if s.in_force(as_of)]
-            if current:
-                chosen[household_id] = max(current, key=lambda s: (s.start, s.id))
-            else:
-                chosen[household_id] = max(spans, key=lambda s: (s.end or as_of, s.start, s.id))
-        return chosen
+        """Household id -> its attributed pairing (`responsible_queryset`)."""
+        rows = self.responsible_queryset().values_list(
+            "id", "household_id", "helper_id", "helper__name", "unit_id", "start_date", "end_date"
+        )
+        return {row[1]: HouseholdPairingSpan(*row) for row in rows}
 
     def responsible(self, household_id: int) -> HouseholdPairingSpan | None:
         return self.responsible_pairing.get(household_id)
@@ -493,6 +542,49 @@ class Metric(ABC):
         return self.rows(ctx, indicator)
 
 
+class SqlMetric(Metric):
+    """A metric whose rows are one SELECT (`select`): the evaluation copies it into the stored
+    results with `INSERT … SELECT`, so a province's rows never pass through Python; `rows`
+    reads the same SELECT, so the two cannot disagree."""
+
+    @abstractmethod
+    def select(self, ctx: Context, indicator: Indicator, threshold: Any) -> tuple[str, list[Any]]:
+        """SQL and parameters giving SELECT_COLUMNS (assessments/storing.py) for every subject,
+        `threshold` being the database expression of the subject's threshold over its path."""
+
+    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
+        thresholds = Thresholds([indicator.code])
+        sql, params = self.select(ctx, indicator, thresholds.evaluated_expression(indicator.code))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for (
+                subject_id,
+                label,
+                path,
+                township_id,
+                village_id,
+                household_id,
+                unit_id,
+                helper_id,
+                pairing_id,
+                value,
+                _threshold,
+            ) in cursor.fetchall():
+                yield Row(
+                    subject_kind=indicator.subject_kind,
+                    subject_id=subject_id,
+                    label=label,
+                    path=path,
+                    value=Decimal(value),
+                    township_id=township_id,
+                    village_id=village_id,
+                    household_id=household_id,
+                    unit_id=unit_id,
+                    helper_id=helper_id,
+                    pairing_id=pairing_id,
+                )
+
+
 METRICS: dict[str, Metric] = {}
 
 MetricClass = TypeVar("MetricClass", bound=type[Metric])
@@ -539,6 +631,46 @@ def _result_as_of(result: IndicatorResult) -> datetime.date:
 
 
 # --- households ------------------------------------------------------------------------------
+def household_select(
+    ctx: Context,
+    households: QuerySet[Household],
+    threshold: Any,
+    *,
+    value: str,
+    joins: Iterable[tuple[str, QuerySet]] = (),
+) -> tuple[str, list[Any]]:
+    """The SELECT of a household metric (SqlMetric): each household of `households` labelled
+    and attributed as `_household_row` does (its attributed pairing's helper and unit), `value`
+    an SQL expression over the joined querysets. Each join is (alias, queryset whose columns
+    are named c0 = the household id, c1 … the figures), LEFT JOINed on the household."""
+    hh_sql, hh_params = households.values(
+        c0=F("id"),
+        c1=Substr(Concat(F("head_name"), Value("（"), F("village__name"), Value("）")), 1, 200),
+        c2=F("path"),
+        c3=F("township_id"),
+        c4=F("village_id"),
+        c5=threshold,
+    ).query.sql_with_params()
+    resp_sql, resp_params = (
+        ctx.responsible_queryset()
+        .values(c0=F("household_id"), c1=F("helper_id"), c2=F("unit_id"))
+        .query.sql_with_params()
+    )
+    sql = [
+        "SELECT h.c0 AS subject_id, h.c1 AS subject_label, h.c2 AS path, h.c3 AS township_id, "
+        "h.c4 AS village_id, h.c0 AS household_id, r.c2 AS unit_id, r.c1 AS helper_id, "
+        "CAST(NULL AS bigint) AS pairing_id, ",
+        value,
+        f" AS value, h.c5 AS threshold FROM ({hh_sql}) h LEFT JOIN ({resp_sql}) r ON r.c0 = h.c0",
+    ]
+    params = [*hh_params, *resp_params]
+    for alias, qs in joins:
+        join_sql, join_params = qs.query.sql_with_params()
+        sql.append(f" LEFT JOIN ({join_sql}) {alias} ON {alias}.c0 = h.c0")
+        params += join_params
+    return "".join(sql), params
+
+
 def _household_row(
     ctx: Context, household: tuple[int, str, int, int, str, str], kind: str, value: Decimal
 ) -> Row:
@@ -560,11 +692,9 @@ def _household_row(
     )
 
 
-@registered
-class HouseholdVisits(Metric):
-    """HH-VISIT-YEAR: counted visits to the household (home, phone or group visit)."""
-
-    name = "visits"
+class HouseholdVisitRecords(Metric):
+    """What the household visit metrics share: the visits of a period and the records behind a
+    result."""
 
     def visits(self, start: datetime.date, end: datetime.date) -> QuerySet[Visit]:
         """Household visits of the period, counted or not (`rows` keeps the counted ones)."""
@@ -572,19 +702,6 @@ class HouseholdVisits(Metric):
         return Visit.objects.filter(
             household__isnull=False, visited_on__gte=start, visited_on__lte=end
         )
-
-    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
-        counts = dict(
-            ctx.within(self.visits(ctx.start, ctx.count_end).counted())
-            .order_by()
-            .values("household_id")
-            .annotate(n=Count("*"))
-            .values_list("household_id", "n")
-        )
-        for household in ctx.households:
-            yield _household_row(
-                ctx, household, indicator.subject_kind, Decimal(counts.get(household[0], 0))
-            )
 
     def result_visits(self, *, user: User, result: IndicatorResult) -> QuerySet[Visit]:
         return (
@@ -621,7 +738,29 @@ class HouseholdVisits(Metric):
 
 
 @registered
-class HouseholdHelperHomeVisits(HouseholdVisits):
+class HouseholdVisits(HouseholdVisitRecords, SqlMetric):
+    """HH-VISIT-YEAR: counted visits to the household (home, phone or group visit)."""
+
+    name = "visits"
+
+    def select(self, ctx: Context, indicator: Indicator, threshold: Any) -> tuple[str, list[Any]]:
+        counts = (
+            ctx.within(self.visits(ctx.start, ctx.count_end).counted())
+            .order_by()
+            .values(c0=F("household_id"))
+            .annotate(c1=Count("*"))
+        )
+        return household_select(
+            ctx,
+            ctx.household_queryset(registered=True),
+            threshold,
+            value="COALESCE(c.c1, 0)",
+            joins=[("c", counts)],
+        )
+
+
+@registered
+class HouseholdHelperHomeVisits(HouseholdVisitRecords):
     """HH-VISIT-WEEKLY: counted home visits by the pairing's helper while the pairing was in
     force for the whole period."""
 
@@ -673,19 +812,25 @@ class HouseholdHelperHomeVisits(HouseholdVisits):
 
 
 @registered
-class HouseholdHelpers(Metric):
+class HouseholdHelpers(SqlMetric):
     """HH-PAIRED: distinct helpers paired with the household on "as of"."""
 
     name = "helpers_in_force"
 
-    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
-        for household in ctx.households:
-            helpers = {
-                s.helper_id
-                for s in ctx.household_pairings.get(household[0], ())
-                if s.in_force(ctx.as_of)
-            }
-            yield _household_row(ctx, household, indicator.subject_kind, Decimal(len(helpers)))
+    def select(self, ctx: Context, indicator: Indicator, threshold: Any) -> tuple[str, list[Any]]:
+        helpers = (
+            ctx.within(HouseholdPairing.objects.in_force(ctx.as_of), "household__path")
+            .order_by()
+            .values(c0=F("household_id"))
+            .annotate(c1=Count("helper_id", distinct=True))
+        )
+        return household_select(
+            ctx,
+            ctx.household_queryset(registered=True),
+            threshold,
+            value="COALESCE(p.c1, 0)",
+            joins=[("p", helpers)],
+        )
 
     def records(self, *, user: User, result: IndicatorResult) -> Records:
 
@@ -721,7 +866,7 @@ LOW_INCOME_STATUSES = ("poor", "monitored", "low_income")
 
 
 @registered
-class HouseholdPlan(Metric):
+class HouseholdPlan(SqlMetric):
     """HH-PLAN: 1 when a one-household-one-plan drawn up by "as of" exists, else 0."""
 
     name = "has_plan"
@@ -730,18 +875,21 @@ class HouseholdPlan(Metric):
     def drawn_up_by(as_of: datetime.date) -> Q:
         return Q(drawn_up_on__lte=as_of)
 
-    def rows(self, ctx: Context, indicator: Indicator) -> Iterator[Row]:
-
-        with_plan = set(
+    def select(self, ctx: Context, indicator: Indicator, threshold: Any) -> tuple[str, list[Any]]:
+        plans = (
             ctx.within(Plan.objects.all(), "household__path")
             .filter(self.drawn_up_by(ctx.as_of))
-            .values_list("household_id", flat=True)
+            .order_by()
+            .values(c0=F("household_id"))
+            .annotate(c1=Count("*"))
         )
-        for household in ctx.households:
-            if household[5] not in LOW_INCOME_STATUSES:
-                continue
-            value = ONE if household[0] in with_plan else ZERO
-            yield _household_row(ctx, household, indicator.subject_kind, value)
+        return household_select(
+            ctx,
+            ctx.household_queryset(registered=True).filter(status__in=LOW_INCOME_STATUSES),
+            threshold,
+            value="(CASE WHEN p.c1 IS NULL THEN 0 ELSE 1 END)",
+            joins=[("p", plans)],
+        )
 
     def records(self, *, user: User, result: IndicatorResult) -> Records:
 
@@ -1765,7 +1913,7 @@ class MonitoredHelperAndMeasure(Metric):
 
 
 @registered
-class MonitoredHouseholdVisits(HouseholdVisits):
+class MonitoredHouseholdVisits(HouseholdVisitRecords):
     """MON-VISIT-MONTH: counted visits of the period to each monitored household."""
 
     name = "monitored_visits"
@@ -1887,11 +2035,72 @@ def evaluate(
                     % {"code": indicator.code, "metric": indicator.metric}
                 )
                 continue
-            for row in metric.rows(ctx, indicator):
-                threshold = thresholds.for_indicator(indicator.id, row.path)
-                met, shortfall = judge(row.value, threshold, indicator.comparison)
-                results.append(Result(indicator.id, row, threshold, met, shortfall))
+            results.extend(_judged(metric.rows(ctx, indicator), indicator, thresholds))
     finally:
         if collecting:
             gc.enable()
     return results, problems
+
+
+class Sink(Protocol):
+    """Where `evaluate_into` writes (assessments/storing.py ResultStage)."""
+
+    def write(self, indicator_id: int, results: Iterable[Result]) -> int: ...
+
+    def insert_select(
+        self,
+        *,
+        indicator_id: int,
+        subject_kind: str,
+        sql: str,
+        params: list[Any],
+        met_sql: str,
+        shortfall_sql: str,
+    ) -> int: ...
+
+
+def evaluate_into(
+    sink: Sink, *, period: Period, today: datetime.date, region_path: str = "", indicators=None
+) -> tuple[dict[str, int], list[str]]:
+    """Compute every result of the period into `sink`, one indicator after another, holding
+    none of them: an SqlMetric as one INSERT … SELECT judged in SQL (`judge_sql`), the others
+    streamed from their rows. Returns the number of results per indicator code and the
+    problems met (as `evaluate`)."""
+    indicators = indicators_for(period) if indicators is None else indicators
+    ctx = Context(period=period, today=today, region_path=region_path)
+    thresholds = Thresholds([i.code for i in indicators])
+    counts: dict[str, int] = {}
+    problems: list[str] = []
+    for indicator in indicators:
+        metric = METRICS.get(indicator.metric)
+        if metric is None:
+            problems.append(
+                _("指标 %(code)s 的计算口径“%(metric)s”不存在，已跳过。")
+                % {"code": indicator.code, "metric": indicator.metric}
+            )
+            continue
+        if isinstance(metric, SqlMetric):
+            sql, params = metric.select(
+                ctx, indicator, thresholds.evaluated_expression(indicator.code)
+            )
+            met_sql, shortfall_sql = judge_sql(indicator.comparison)
+            counts[indicator.code] = sink.insert_select(
+                indicator_id=indicator.id,
+                subject_kind=indicator.subject_kind,
+                sql=sql,
+                params=params,
+                met_sql=met_sql,
+                shortfall_sql=shortfall_sql,
+            )
+            continue
+        counts[indicator.code] = sink.write(
+            indicator.id, _judged(metric.rows(ctx, indicator), indicator, thresholds)
+        )
+    return counts, problems
+
+
+def _judged(rows: Iterable[Row], indicator: Indicator, thresholds: Thresholds) -> Iterator[Result]:
+    for row in rows:
+        threshold = thresholds.for_indicator(indicator.id, row.path)
+        met, shortfall = judge(row.value, threshold, indicator.comparison)
+        yield Result(indicator.id, row, threshold, met, shortfall)

@@ -41,6 +41,7 @@ from assessments.models import (
     VisitMonth,
 )
 from assessments.periods import Period, PeriodError, parse_period, period_containing
+from assessments.status import share_level
 from core.scope import Role, scope_of
 from villages.models import Region, RegionLevel
 
@@ -115,6 +116,14 @@ class Thresholds:
         base = self.get(code)
         if base is None:
             return Value(None, output_field=DecimalField())
+        return self._expression(code, path_field, base)
+
+    def evaluated_expression(self, code: str, path_field: str = "path") -> Expression:
+        """`for_indicator` as a database expression: the engine's threshold of an indicator it
+        evaluates (active or not), for the results it computes in the database."""
+        return self._expression(code, path_field, self.by_code[code][1])
+
+    def _expression(self, code: str, path_field: str, base: Decimal) -> Expression:
         whens = [
             When(**{f"{path_field}__startswith": prefix}, then=Value(threshold))
             for prefix, threshold in sorted(
@@ -216,10 +225,8 @@ class Share:
 
     @property
     def level(self) -> str:
-        """A badge class: ok at 100 %, warn from 80 %, bad below."""
-        if self.share >= 1:
-            return "ok"
-        return "warn" if self.share >= 0.8 else "bad"
+        """A badge class: ok at 100 %, warn from 80 %, bad below (assessments.status)."""
+        return share_level(self.share)
 
 
 def indicator_shares(*, user: User, period: Period, region: Region) -> list[Share]:
@@ -257,9 +264,7 @@ class ChildRow:
 
     @property
     def level(self) -> str:
-        if self.mean_share >= 1:
-            return "ok"
-        return "warn" if self.mean_share >= 0.8 else "bad"
+        return share_level(self.mean_share)
 
 
 def child_shares(

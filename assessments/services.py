@@ -15,7 +15,7 @@ import datetime
 import gc
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,14 +24,14 @@ from auditlog.context import auditlog_value, set_actor
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Model, Q, QuerySet, Sum
+from django.db.models import Count, Model, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import current_request
-from assessments import engine
+from assessments import engine, storing
 from assessments.models import (
     Comparison,
     EvaluationRun,
@@ -46,8 +46,9 @@ from assessments.models import (
 from assessments.periods import Period, PeriodError, parse_period
 from cadres.models import Grade, Term, WorkTeamMember, YearlyGrade
 from core.kept import kept_ensure_visible, kept_require, kept_save
-from households.models import CreditStatus, Household, HouseholdPairing, Visit, VisitKind
+from households.models import CreditStatus, Visit, VisitKind
 from pairing.models import Pairing, PairingParticipant
+from periods.rules import locked_townships
 from villages.models import Region, RegionLevel
 
 if TYPE_CHECKING:
@@ -193,17 +194,13 @@ def _period_evaluate(
             # default 4 MB of work memory; this transaction only may use more.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL work_mem = '64MB'")
-        results, problems = engine.evaluate(
-            period=period, today=today, region_path=region_path, indicators=indicators
+        counts, problems = results_store(
+            period=period, region_path=region_path, today=today, indicators=indicators
         )
-        summary = EvaluationSummary(period=period.label, results=len(results), problems=problems)
-        codes = dict(Indicator.objects.values_list("id", "code")) if results else {}
-        counts: dict[str, int] = defaultdict(int)
-        for result in results:
-            counts[codes.get(result.indicator_id, str(result.indicator_id))] += 1
+        summary = EvaluationSummary(
+            period=period.label, results=sum(counts.values()), problems=problems
+        )
         summary.by_indicator = dict(sorted(counts.items()))
-        _results_replace(period=period, region_path=region_path, results=results)
-        rollups_rebuild(period_label=period.label)
         if period.kind in (PeriodKind.YEAR, PeriodKind.MONTH):
             visit_months_refresh(period=period, region_path=region_path, today=today)
         if period.kind == PeriodKind.YEAR:
@@ -212,192 +209,32 @@ def _period_evaluate(
     return summary
 
 
-RESULT_COLUMNS = [
-    "indicator_id",
-    "period",
-    "period_start",
-    "period_end",
-    "subject_kind",
-    "subject_id",
-    "subject_label",
-    "path",
-    "township_id",
-    "village_id",
-    "household_id",
-    "unit_id",
-    "helper_id",
-    "pairing_id",
-    "value",
-    "threshold",
-    "met",
-    "shortfall",
-    "computed_at",
-]
-
-
-RESULT_PAYLOAD = [
-    "subject_label",
-    "path",
-    "township_id",
-    "village_id",
-    "household_id",
-    "unit_id",
-    "helper_id",
-    "pairing_id",
-    "value",
-    "threshold",
-    "met",
-    "shortfall",
-]
-
-
-def _results_replace(*, period: Period, region_path: str, results: list[engine.Result]) -> int:
-    """Make the period's stored results (within the region) equal `results`. Rows whose figures
-    did not change are kept as they are: a nightly re-run of a year rewrites the few thousand
-    households visited that day, not half a million rows; changed and vanished rows are deleted
-    and new and changed ones inserted. Returns the number of rows written."""
-    scope = IndicatorResult.objects.filter(period=period.label)
-    if region_path:
-        scope = scope.filter(path__startswith=region_path)
-    existing: dict[tuple, tuple] = {}
-    rows = (
-        scope.order_by()
-        .values_list("id", "indicator_id", "subject_kind", "subject_id", *RESULT_PAYLOAD)
-        .iterator(chunk_size=20000)
+def results_store(
+    *,
+    period: Period,
+    region_path: str,
+    today: datetime.date,
+    indicators: list[Indicator] | None,
+) -> tuple[dict[str, int], list[str]]:
+    """Compute and store the period's results (within the region; of the given indicators or
+    of all) and rebuild its roll-ups, set-based in the database (assessments/storing.py), in
+    the caller's transaction. Returns the results per indicator code and the problems met."""
+    stage = storing.ResultStage(
+        period=period,
+        region_path=region_path,
+        indicator_ids=None if indicators is None else [i.id for i in indicators],
+        # A township whose reporting period is locked keeps its stored figures.
+        keep_township_ids=sorted(locked_townships(period.start, period.end, today=today)),
     )
-    for pk, indicator_id, kind, subject_id, *payload in rows:
-        existing[(indicator_id, kind, subject_id)] = (pk, tuple(payload))
-    stale: list[int] = []
-    fresh: list[engine.Result] = []
-    for r in results:
-        row = r.row
-        old = existing.pop((r.indicator_id, row.subject_kind, row.subject_id), None)
-        payload = (
-            row.label,
-            row.path,
-            row.township_id,
-            row.village_id,
-            row.household_id,
-            row.unit_id,
-            row.helper_id,
-            row.pairing_id,
-            row.value,
-            r.threshold,
-            r.met,
-            r.shortfall,
+    try:
+        counts, problems = engine.evaluate_into(
+            stage, period=period, today=today, region_path=region_path, indicators=indicators
         )
-        if old is None:
-            fresh.append(r)
-        elif old[1] != payload:
-            stale.append(old[0])
-            fresh.append(r)
-    stale.extend(pk for pk, _payload in existing.values())
-    for i in range(0, len(stale), BATCH):
-        IndicatorResult.objects.filter(pk__in=stale[i : i + BATCH]).delete()
-    if region_path and fresh:
-        _moved_subjects_delete(period=period, region_path=region_path, fresh=fresh)
-    _results_insert(period=period, results=fresh)
-    if len(stale) + len(fresh) > 50_000:
-        _analyze(IndicatorResult)
-    return len(fresh)
-
-
-def _moved_subjects_delete(*, period: Period, region_path: str, fresh: list[engine.Result]) -> None:
-    """A subject that moved into the region since the last run (a unit paired anew, a household
-    moved village) still has its old row outside it: remove that row, so the insert cannot
-    collide with it."""
-    outside = IndicatorResult.objects.filter(period=period.label).exclude(
-        path__startswith=region_path
-    )
-    by_kind: dict[str, set[int]] = defaultdict(set)
-    for result in fresh:
-        by_kind[result.row.subject_kind].add(result.row.subject_id)
-    for kind, ids in by_kind.items():
-        if kind == "household":
-            outside.filter(
-                subject_kind=kind, subject_id__in=_household_ids_under(region_path)
-            ).delete()
-        elif kind == "household_helper":
-            outside.filter(
-                subject_kind=kind, subject_id__in=_household_pairing_ids_under(region_path)
-            ).delete()
-        else:
-            outside.filter(subject_kind=kind, subject_id__in=ids).delete()
-
-
-def _results_insert(*, period: Period, results: list[engine.Result]) -> None:
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        _copy_lines(IndicatorResult, RESULT_COLUMNS, _result_lines(results, period, now))
-        return
-    rows = (
-        (
-            r.indicator_id,
-            period.label,
-            period.start,
-            period.end,
-            r.row.subject_kind,
-            r.row.subject_id,
-            r.row.label,
-            r.row.path,
-            r.row.township_id,
-            r.row.village_id,
-            r.row.household_id,
-            r.row.unit_id,
-            r.row.helper_id,
-            r.row.pairing_id,
-            r.row.value,
-            r.threshold,
-            r.met,
-            r.shortfall,
-            now,
-        )
-        for r in results
-    )
-    _copy_rows(IndicatorResult, RESULT_COLUMNS, rows)
-
-
-def _analyze(model: type[Model]) -> None:
-    """Fresh planner statistics after a bulk change (PostgreSQL's autovacuum comes later; until
-    then it planned the lagging list as if the table held one row)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-
-
-def _result_lines(
-    results: list[engine.Result], period: Period, now: datetime.datetime
-) -> Iterator[str]:
-    """Results as lines of COPY text, formatted in one f-string each (a generic per-value
-    formatter took longer than the database took to store them). Region paths and subject
-    kinds are digits, slashes and letters; only labels need escaping."""
-    head = f"{period.label}\t{period.start.isoformat()}\t{period.end.isoformat()}"
-    stamp = now.isoformat()
-    null = "\\N"
-    esc = _COPY_ESCAPES
-    for r in results:
-        row = r.row
-        yield (
-            f"{r.indicator_id}\t{head}\t{row.subject_kind}\t{row.subject_id}\t"
-            f"{row.label.translate(esc)}\t{row.path}\t"
-            f"{null if row.township_id is None else row.township_id}\t"
-            f"{null if row.village_id is None else row.village_id}\t"
-            f"{null if row.household_id is None else row.household_id}\t"
-            f"{null if row.unit_id is None else row.unit_id}\t"
-            f"{null if row.helper_id is None else row.helper_id}\t"
-            f"{null if row.pairing_id is None else row.pairing_id}\t"
-            f"{row.value}\t{r.threshold}\t{'t' if r.met else 'f'}\t{r.shortfall}\t{stamp}"
-        )
-
-
-def _household_ids_under(path: str) -> QuerySet[Household, Mapping[str, object]]:
-
-    return Household.objects.filter(path__startswith=path).values("id")
-
-
-def _household_pairing_ids_under(path: str) -> QuerySet[HouseholdPairing, Mapping[str, object]]:
-
-    return HouseholdPairing.objects.filter(household__path__startswith=path).values("id")
+        stage.replace()
+    finally:
+        stage.close()
+    storing.rollups_rebuild(period_label=period.label)
+    return counts, problems
 
 
 def _copy_rows(model: type[_Stored], columns: list[str], rows: Iterable[tuple[object, ...]]) -> int:
@@ -458,103 +295,6 @@ def _copy_text(value: object) -> str:
     if isinstance(value, datetime.date):  # dates and aware datetimes
         return value.isoformat()
     return str(value)
-
-
-# --- roll-ups --------------------------------------------------------------------------------
-def rollups_rebuild(*, period_label: str) -> int:
-    """Count subjects and met subjects of every indicator for every region of the tree (and per
-    unit within each region) for one period, from its stored results."""
-
-    regions = {
-        path: (rid, parent_id, level)
-        for path, rid, parent_id, level in Region.objects.exclude(
-            level=RegionLevel.GROUP
-        ).values_list("path", "id", "parent_id", "level")
-    }
-    groups = (
-        IndicatorResult.objects.filter(period=period_label)
-        .exclude(path="")
-        .order_by()
-        .values("indicator_id", "path", "unit_id")
-        .annotate(n=Count("*"), met_n=Count("pk", filter=Q(met=True)), value_sum=Sum("value"))
-        .values_list("indicator_id", "path", "unit_id", "n", "met_n", "value_sum")
-    )
-    totals: dict[tuple[int, str, int | None], list] = {}
-    prefix_cache: dict[str, tuple[list[str], list[str]]] = {}
-    for indicator_id, path, unit_id, n, met_n, value_sum in groups:
-        cached = prefix_cache.get(path)
-        if cached is None:
-            prefixes = [p for p in engine.path_prefixes(path) if p in regions]
-            # Units are ranked down to a township; a village has one or two units at most.
-            unit_prefixes = [p for p in prefixes if regions[p][2] != RegionLevel.VILLAGE]
-            cached = prefix_cache[path] = (prefixes, unit_prefixes)
-        prefixes, unit_prefixes = cached
-        keys: list[tuple[int, str, int | None]] = [(indicator_id, p, None) for p in prefixes]
-        if unit_id is not None:
-            keys += [(indicator_id, p, unit_id) for p in unit_prefixes]
-        for key in keys:
-            acc = totals.get(key)
-            if acc is None:
-                totals[key] = [n, met_n, value_sum or 0]
-            else:
-                acc[0] += n
-                acc[1] += met_n
-                acc[2] += value_sum or 0
-    # Keep the rows whose counts did not change; replace the others (see _results_replace).
-    stale: list[int] = []
-    existing = (
-        ResultRollup.objects.filter(period=period_label)
-        .order_by()
-        .values_list("id", "indicator_id", "path", "unit_id", "subjects", "met", "value_sum")
-        .iterator(chunk_size=20000)
-    )
-    for pk, indicator_id, path, unit_id, n, met_n, value_sum in existing:
-        current = totals.get((indicator_id, path, unit_id))
-        if current is not None and current[:3] == [n, met_n, value_sum]:
-            del totals[(indicator_id, path, unit_id)]
-        else:
-            stale.append(pk)
-    for i in range(0, len(stale), BATCH):
-        ResultRollup.objects.filter(pk__in=stale[i : i + BATCH]).delete()
-    columns = [
-        "period",
-        "indicator_id",
-        "region_id",
-        "parent_id",
-        "path",
-        "unit_id",
-        "subjects",
-        "met",
-        "value_sum",
-    ]
-    if connection.vendor == "postgresql":
-        null = "\\N"
-        lines = (
-            f"{period_label}\t{indicator_id}\t{regions[path][0]}\t"
-            f"{null if regions[path][1] is None else regions[path][1]}\t{path}\t"
-            f"{null if unit_id is None else unit_id}\t{n}\t{met_n}\t{value_sum}"
-            for (indicator_id, path, unit_id), (n, met_n, value_sum) in totals.items()
-        )
-        written = _copy_lines(ResultRollup, columns, lines)
-    else:
-        rows = (
-            (
-                period_label,
-                indicator_id,
-                regions[path][0],
-                regions[path][1],
-                path,
-                unit_id,
-                n,
-                met_n,
-                vs,
-            )
-            for (indicator_id, path, unit_id), (n, met_n, vs) in totals.items()
-        )
-        written = _copy_rows(ResultRollup, columns, rows)
-    if len(stale) + written > 50_000:
-        _analyze(ResultRollup)
-    return written
 
 
 def visit_months_refresh(*, period: Period, region_path: str = "", today: datetime.date) -> int:

@@ -28,7 +28,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments import charts, selectors
-from assessments.forms import ThresholdForm
+from assessments.chart_cache import cached_chart
+from assessments.forms import PeriodForm, ThresholdForm
 from assessments.models import (
     EvaluationRun,
     Indicator,
@@ -45,6 +46,7 @@ from assessments.services import (
 )
 from assessments.tasks import evaluate_period
 from config.celery import enqueue
+from config.db_router import replica_view
 from core.forms import add_service_errors
 from core.keepers import may_keep
 from core.kept_views import HubLink, register_hub_link
@@ -63,15 +65,16 @@ def _require_reviewer(user) -> None:
 def _context(request):
     """The period and region every dashboard page is about, from ?period= and ?region=."""
     today = timezone.localdate()
-    period, error = selectors.dashboard_period(request.GET.get("period"), today=today)
+    # The period picker (assessments.forms.PeriodForm): only periods that exist, none ahead.
+    period_form = PeriodForm(request.GET, today=today)
+    period, error = period_form.chosen()
     region = selectors.dashboard_region(user=request.user, code=request.GET.get("region"))
     return {
         "period": period,
         "period_error": error,
-        "period_text": request.GET.get("period") or period.label,
+        "period_form": period_form,
         "region": region,
         "crumbs": selectors.breadcrumbs(user=request.user, region=region),
-        "known_periods": selectors.known_periods(),
         "year": period.year if period.kind != PeriodKind.WEEK else period.end.year,
     }
 
@@ -84,6 +87,7 @@ def _query(period, region, **extra) -> str:
 
 @login_required
 @require_GET
+@replica_view
 def dashboard(request):
     _require_reviewer(request.user)
     ctx = _context(request)
@@ -114,20 +118,23 @@ def dashboard(request):
             + _query(period_containing(PeriodKind.YEAR, period.end), region),
             "last_run": selectors.last_evaluated(period=period),
             "runs": selectors.recent_runs(),
-            "share_chart": charts.share_bars(
+            "share_chart": cached_chart(
+                charts.share_bars,
                 title=_("各项指标达标率"),
                 labels=[s.indicator.name for s in shares],
                 shares=[s.share for s in shares],
             )
             if shares
             else None,
-            "trend_chart": charts.visit_trend(
+            "trend_chart": cached_chart(
+                charts.visit_trend,
                 title=_("%(year)d年每月走访") % {"year": ctx["year"]},
                 months=[m["label"] for m in trend],
                 credited=[m["credited"] for m in trend],
                 held=[m["held"] for m in trend],
             ),
-            "income_chart": charts.income_bands(
+            "income_chart": cached_chart(
+                charts.income_bands,
                 title=_("贫困村集体经济收入分布"),
                 bands=[b["label"] for b in income["bands"]],
                 below=[b["below"] for b in income["bands"]],
@@ -142,6 +149,7 @@ def dashboard(request):
 
 @login_required
 @require_GET
+@replica_view
 def indicator_detail(request, code: str):
     _require_reviewer(request.user)
     ctx = _context(request)
@@ -178,7 +186,8 @@ def indicator_detail(request, code: str):
             "indicator": indicator,
             "share": share,
             "children": children,
-            "children_chart": charts.share_bars(
+            "children_chart": cached_chart(
+                charts.share_bars,
                 title=_("下级区划达标率"),
                 labels=[c.region.name for c in children],
                 shares=[c.share.share if c.share else None for c in children],
@@ -196,6 +205,7 @@ def indicator_detail(request, code: str):
 
 @login_required
 @require_GET
+@replica_view
 def unit_list(request):
     _require_reviewer(request.user)
     ctx = _context(request)
@@ -240,11 +250,17 @@ def _visible_unit(user, pk: int):
 
 @login_required
 @require_GET
+@replica_view
 def unit_detail(request, pk: int):
     unit = _visible_unit(request.user, pk)
     today = timezone.localdate()
     year_text = request.GET.get("year") or ""
-    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else today.year
+    # No future year (the select offers this year and the three before it).
+    year = (
+        int(year_text)
+        if year_text.isdigit() and 2000 <= int(year_text) <= today.year
+        else today.year
+    )
     assessment = UnitAssessment.objects.filter(unit=unit, year=year).first()
     reasons, hidden = (
         selectors.visible_reasons(user=request.user, assessment=assessment)

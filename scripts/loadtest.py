@@ -18,6 +18,17 @@ What it does, in order:
    counts the visits in the database: every visit whose form post succeeded must be there
    exactly once (their submission tokens), and no other visit may have appeared.
 
+CPU per request, in the same run (issue 17): before the mix, the same number of anonymous
+people open the login page for --baseline-seconds (the baseline: 2–3 ms of CPU); during both
+phases the CPU time of the gunicorn workers (children of the master) and of the PostgreSQL
+backends serving the database (`pg_stat_activity`) is read from /proc every 0.2 s. The report
+prints each phase's worker and database milliseconds per request, the mix's ratio to the login
+page and the requests per second one core can serve (1000 / CPU ms per request).
+
+`--compare DIR` serves another checkout of the project (e.g. `git archive` of an older commit)
+first with the same people, seeds and durations, then this one, and prints both side by side
+with their ratios: the before/after figures of the README come from one such run.
+
 The script refuses any address other than localhost. Exit status 1 when a request failed or a
 visit is missing.
 """
@@ -25,6 +36,7 @@ visit is missing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html.parser
 import http.client
 import os
@@ -319,11 +331,95 @@ def count_visits(tokens: list[str]) -> tuple[int, int]:
     return found, Visit.objects.count()
 
 
+# --- CPU time from /proc ------------------------------------------------------------------------
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def proc_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process (None when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def proc_children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+            return [int(c) for c in children.read().split()]
+    except OSError:
+        return []
+
+
+class CpuMeter:
+    """The CPU seconds spent by two groups of processes while a phase runs: the gunicorn workers
+    (the master's children) and the PostgreSQL backends connected to the database under test
+    (this script's own connection excluded). A process that appears during the phase counts
+    from zero (a recycled worker's start-up is part of the cost); one that ends keeps its last
+    sample (at most 0.2 s of its CPU is missed)."""
+
+    def __init__(self, master_pid: int | None, database_url: str, interval: float = 0.2):
+        import psycopg
+
+        self.master_pid = master_pid
+        self.interval = interval
+        self.conn = psycopg.connect(database_url, autocommit=True)
+        self.own_pid = self.conn.info.backend_pid
+        self.dbname = self.conn.info.dbname
+        self.groups = {"worker": {}, "db": {}}
+        self.start: dict[str, dict[int, float]] = {"worker": {}, "db": {}}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _pids(self) -> dict[str, list[int]]:
+        workers = proc_children(self.master_pid) if self.master_pid else []
+        rows = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> %s"
+            " AND backend_type = 'client backend'",
+            (self.dbname, self.own_pid),
+        ).fetchall()
+        return {"worker": workers, "db": [r[0] for r in rows]}
+
+    def _sample(self, into: dict[str, dict[int, float]]) -> None:
+        for group, pids in self._pids().items():
+            for pid in pids:
+                seconds = proc_cpu_seconds(pid)
+                if seconds is not None:
+                    into[group][pid] = seconds
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample(self.groups)
+
+    def __enter__(self) -> CpuMeter:
+        self._sample(self.start)
+        self.groups = {g: dict(v) for g, v in self.start.items()}
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._sample(self.groups)
+
+    def seconds(self, group: str) -> float:
+        start = self.start[group]
+        return sum(last - start.get(pid, 0.0) for pid, last in self.groups[group].items())
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 # --- gunicorn ----------------------------------------------------------------------------------
-def start_gunicorn(port: int, workers: int, env: dict) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, env: dict, tree: Path = ROOT) -> subprocess.Popen:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
+        cwd=tree,
         env=env,
         check=True,
     )
@@ -341,7 +437,7 @@ def start_gunicorn(port: int, workers: int, env: dict) -> subprocess.Popen:
             "--access-logfile",
             "/dev/null",
         ],
-        cwd=ROOT,
+        cwd=tree,
         env=env,
         start_new_session=True,
     )
@@ -389,30 +485,64 @@ def report(results: list[Result], seconds: float, logins: list[Result]) -> int:
     return len(errors)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=60, help="seconds of load (max 600)")
-    parser.add_argument("--max-requests", type=int, default=50_000)
-    parser.add_argument("--staff", type=int, default=8, help="simulated township staff")
-    parser.add_argument("--reviewers", type=int, default=4, help="simulated reviewers")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--port", type=int, default=8109)
-    parser.add_argument("--base-url", help="use a server already running on localhost")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    if not 0 < args.duration <= 600:
-        parser.error("--duration must be between 1 and 600 seconds")
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        parser.error("set DATABASE_URL to the PostgreSQL database under test")
+def baseline_loop(browser: Browser, path: str, budget: Budget):
+    while budget.take():
+        browser.request("登录页（基准）", "GET", path)
 
-    urls, staff_people, reviewer_people = prepare(args.staff, args.reviewers, args.seed)
+
+@dataclass
+class Phase:
+    requests: int
+    errors: int
+    seconds: float
+    worker_cpu: float
+    db_cpu: float
+    p95_ms: float
+
+    @property
+    def cpu_ms(self) -> float:
+        return (self.worker_cpu + self.db_cpu) * 1000 / max(self.requests, 1)
+
+    def line(self, label: str) -> str:
+        n = max(self.requests, 1)
+        return (
+            f"{label:<22}{self.requests:>7}{self.requests / self.seconds:>8.1f}"
+            f"{self.worker_cpu * 1000 / n:>10.1f}{self.db_cpu * 1000 / n:>9.1f}"
+            f"{self.cpu_ms:>9.1f}{1000 / max(self.cpu_ms, 1e-9):>12.1f}{self.p95_ms:>8.0f}"
+        )
+
+
+PHASE_HEADER = (
+    f"{'phase':<22}{'n':>7}{'req/s':>8}{'worker ms':>10}{'db ms':>9}{'cpu ms':>9}"
+    f"{'req/s/core':>12}{'p95 ms':>8}"
+)
+
+
+def run_phase(meter: CpuMeter | None, threads: list[threading.Thread], results: list[Result]):
+    """Run the threads to the end, with the CPU meter around them; a Phase of the results."""
+    with meter if meter is not None else contextlib.nullcontext():
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    return Phase(
+        requests=len(results),
+        errors=sum(not r.ok for r in results),
+        seconds=elapsed,
+        worker_cpu=meter.seconds("worker") if meter else 0.0,
+        db_cpu=meter.seconds("db") if meter else 0.0,
+        p95_ms=percentile([r.seconds * 1000 for r in results], 95),
+    ), elapsed
+
+
+def run_once(args, tree: Path, urls: dict, staff_people: list, reviewer_people: list) -> dict:
+    """One load test against the code in `tree`: the login-page baseline, then the mix."""
     before_found, before_total = count_visits([])
-
     process = None
     if args.base_url:
         parsed = urllib.parse.urlparse(args.base_url)
-        if parsed.hostname not in LOCAL_HOSTS:
-            parser.error("the load test only ever targets localhost")
         host, port = parsed.hostname, parsed.port or 80
     else:
         host, port = "127.0.0.1", args.port
@@ -421,24 +551,39 @@ def main() -> int:
             "DJANGO_ENV": "production",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(64),
             "ALLOWED_HOSTS": "127.0.0.1",
-            "STATIC_ROOT": os.environ.get("STATIC_ROOT", "/tmp/loadtest-static"),
+            "STATIC_ROOT": os.environ.get("STATIC_ROOT", f"/tmp/loadtest-static-{tree.name}"),
             "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", "/tmp/loadtest-media"),
             "LOG_LEVEL": "WARNING",
         }
-        process = start_gunicorn(port, args.workers, env)
-        print(f"gunicorn pid {process.pid} on 127.0.0.1:{port}, {args.workers} workers")
-
+        process = start_gunicorn(port, args.workers, env, tree)
+        print(
+            f"\n== {tree}: gunicorn pid {process.pid} on 127.0.0.1:{port}, {args.workers} workers"
+        )
+    meter = CpuMeter(process.pid if process else None, os.environ["DATABASE_URL"])
     lock = threading.Lock()
     login_results: list[Result] = []
     results: list[Result] = []
+    baseline_results: list[Result] = []
     tokens: list[str] = []
+    people = len(staff_people) + len(reviewer_people)
     try:
+        # The baseline: as many anonymous people open the login page.
+        baseline = None
+        if args.baseline_seconds > 0:
+            anonymous = [Browser(host, port, baseline_results, lock) for _ in range(people)]
+            budget = Budget(deadline=time.monotonic() + args.baseline_seconds, max_requests=10**6)
+            threads = [
+                threading.Thread(target=baseline_loop, args=(b, urls["login"], budget))
+                for b in anonymous
+            ]
+            baseline, _ = run_phase(meter, threads, baseline_results)
+
         names = [u for u, _ in staff_people] + reviewer_people
         browsers = [Browser(host, port, login_results, lock) for _ in names]
         for browser, username in zip(browsers, names, strict=True):
             if not browser.login(urls["login"], username):
                 print(f"login failed for {username}: {login_results[-1].note}")
-                return 1
+                return {"failed": True}
         for browser in browsers:
             browser.results = results
 
@@ -454,13 +599,9 @@ def main() -> int:
             threads.append(
                 threading.Thread(target=reviewer_loop, args=(browser, urls, budget, rng))
             )
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.monotonic() - started
+        mix, elapsed = run_phase(meter if process else None, threads, results)
     finally:
+        meter.close()
         if process is not None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=60)
@@ -478,7 +619,92 @@ def main() -> int:
         f"\nvisits: {len(tokens)} form posts succeeded, {found} of them in the database, "
         f"{lost} lost; visits table grew by {after_total - before_total} ({extra} unexplained)"
     )
-    return 1 if failures or lost or extra else 0
+    if process is not None:
+        print("\nCPU per request (gunicorn workers + PostgreSQL backends, from /proc)")
+        print(PHASE_HEADER)
+        if baseline is not None:
+            print(baseline.line("login page (baseline)"))
+        print(mix.line("the mix"))
+        if baseline is not None and baseline.requests:
+            print(f"mix / login page CPU per request: {mix.cpu_ms / baseline.cpu_ms:.1f}×")
+    return {
+        "failed": bool(failures or lost or extra or (baseline and baseline.errors)),
+        "baseline": baseline if process is not None else None,
+        "mix": mix,
+        "lost": lost,
+        "posts": len(tokens),
+    }
+
+
+def compare(before: dict, after: dict, before_tree: Path, after_tree: Path) -> None:
+    print(f"\n== side by side in one run: (a) {before_tree}  (b) {after_tree}")
+    print(f"{'figure':<34}{'(a)':>10}{'(b)':>10}{'b/a':>8}")
+    rows = [
+        ("mix requests/s", lambda r: r["mix"].requests / r["mix"].seconds),
+        ("mix p95 ms", lambda r: r["mix"].p95_ms),
+        ("mix CPU ms per request", lambda r: r["mix"].cpu_ms),
+        ("  of it worker ms", lambda r: r["mix"].worker_cpu * 1000 / max(r["mix"].requests, 1)),
+        ("  of it PostgreSQL ms", lambda r: r["mix"].db_cpu * 1000 / max(r["mix"].requests, 1)),
+        ("mix requests/s per core (CPU)", lambda r: 1000 / max(r["mix"].cpu_ms, 1e-9)),
+        ("login page CPU ms per request", lambda r: r["baseline"].cpu_ms),
+        ("mix / login page CPU", lambda r: r["mix"].cpu_ms / r["baseline"].cpu_ms),
+    ]
+    for label, figure in rows:
+        try:
+            a, b = figure(before), figure(after)
+        except (AttributeError, TypeError, ZeroDivisionError, KeyError):
+            continue
+        print(f"{label:<34}{a:>10.1f}{b:>10.1f}{b / a if a else 0:>7.2f}×")
+    print(
+        f"{'errors / lost visits':<34}{before['mix'].errors:>5} / {before['lost']:<3}"
+        f"{after['mix'].errors:>5} / {after['lost']:<3}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load (max 600)")
+    parser.add_argument("--max-requests", type=int, default=50_000)
+    parser.add_argument("--staff", type=int, default=8, help="simulated township staff")
+    parser.add_argument("--reviewers", type=int, default=4, help="simulated reviewers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--port", type=int, default=8109)
+    parser.add_argument("--base-url", help="use a server already running on localhost")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--baseline-seconds",
+        type=float,
+        default=15,
+        help="seconds of login-page requests measured before the mix (0: none)",
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another checkout of the project, served first with the same load for comparison",
+    )
+    args = parser.parse_args()
+    if not 0 < args.duration <= 600:
+        parser.error("--duration must be between 1 and 600 seconds")
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        parser.error("set DATABASE_URL to the PostgreSQL database under test")
+    if args.base_url:
+        if urllib.parse.urlparse(args.base_url).hostname not in LOCAL_HOSTS:
+            parser.error("the load test only ever targets localhost")
+        if args.compare:
+            parser.error("--compare starts its own servers; leave out --base-url")
+    if args.compare and not (args.compare / "manage.py").exists():
+        parser.error(f"--compare {args.compare}: no manage.py there")
+
+    urls, staff_people, reviewer_people = prepare(args.staff, args.reviewers, args.seed)
+    runs = []
+    for tree in ([args.compare.resolve()] if args.compare else []) + [ROOT]:
+        outcome = run_once(args, tree, urls, staff_people, reviewer_people)
+        if outcome.get("failed") and "mix" not in outcome:
+            return 1
+        runs.append(outcome)
+    if args.compare:
+        compare(runs[0], runs[1], args.compare.resolve(), ROOT)
+    return 1 if any(r["failed"] for r in runs) else 0
 
 
 if __name__ == "__main__":

@@ -3,10 +3,15 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pairing_province \\
         .venv/bin/python manage.py benchmark_assessments --period 2026 --today 2026-11-20
 
-1. the wall time of a first yearly evaluation of the household indicators (HH-VISIT-YEAR,
+1. HH-VISIT-YEAR computed and stored (results and roll-ups) against the baseline, one bare SQL
+   aggregate of the same counts (counted visits of the year per household, fetched), and their
+   ratio (issue 17: within 3×);
+2. the peak memory of an evaluation of the whole yearly catalogue, run in a child process of
+   its own (issue 17: ≤ 300 MB), beside the same process's memory before it started;
+3. the wall time of a first yearly evaluation of the household indicators (HH-VISIT-YEAR,
    HH-PAIRED, HH-PLAN: about 470,000 results for a province), then of the whole yearly
    catalogue, then of a re-run (the nightly case: unchanged rows are kept);
-2. the server time of the dashboard pages, on the results already stored for the period, (Django's test client, in process: URL routing,
+4. the server time of the dashboard pages, on the results already stored for the period, (Django's test client, in process: URL routing,
    middleware, queries and template rendering) for a reviewer of the province, of a county and
    of a township, as the median of several requests, with the number of queries each made.
 
@@ -17,20 +22,24 @@ benchmark database is left as it was found.
 from __future__ import annotations
 
 import datetime
+import multiprocessing
+import resource
 import statistics
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role, User
 from assessments.models import Indicator, IndicatorResult, ResultRollup
 from assessments.periods import parse_period
-from assessments.services import period_evaluate
+from assessments.services import period_evaluate, results_store
+from households.models import CreditStatus, Visit
 from villages.models import Region, RegionLevel
 
 
@@ -49,7 +58,8 @@ class Command(BaseCommand):
             settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
         parsed = parse_period(period)
         self.stdout.write(f"数据库：{connection.vendor} {connection.settings_dict.get('NAME')}")
-
+        self._one_indicator(parsed, today)
+        self._memory(parsed, today)
         with transaction.atomic():
             # Dashboards read what the nightly evaluation stored: measure them on the stored
             # results first (rows rewritten inside this transaction would slow them down).
@@ -63,6 +73,17 @@ class Command(BaseCommand):
             if not keep:
                 transaction.set_rollback(True)
         self.stdout.write("已回滚，数据库未改变。" if not keep else "计算结果已保留。")
+
+    def _memory(self, period, today) -> None:
+        """The whole catalogue evaluated in a forked child (rolled back there): its peak RSS,
+        and the RSS it started with."""
+        start_mb, peak_mb, seconds, results = _in_child(_evaluate_all, period.label, today)
+        _vacuum()
+        self.stdout.write(
+            f"全部年度指标计算（子进程）{period.label}：{results} 条结果，{seconds:.1f} 秒，"
+            f"内存峰值 {peak_mb:.0f} MB（开始时 {start_mb:.0f} MB，计算增加 "
+            f"{peak_mb - start_mb:.0f} MB；目标 ≤ 300 MB）"
+        )
 
     def _evaluation(self, period, today) -> None:
 
@@ -93,6 +114,36 @@ class Command(BaseCommand):
         summary = period_evaluate(period=period, today=today)
         seconds = time.monotonic() - started
         self.stdout.write(f"再次计算 {period.label}（结果未变的行保留）：{seconds:.1f} 秒")
+
+    def _one_indicator(self, period, today, code: str = "HH-VISIT-YEAR", runs: int = 3) -> None:
+        """HH-VISIT-YEAR computed and stored (a first evaluation of the period: its stored rows
+        set aside) against one bare SQL aggregate of the same counts, alternately, medians of
+        `runs`. Each evaluation runs in a child process of its own and is rolled back there;
+        the tables are vacuumed between runs, so a run does not pay for the last one's rows."""
+        indicator = Indicator.objects.get(code=code)
+        as_of = period.as_of(today or timezone.localdate())
+        visits = Visit._meta.db_table
+        bare = (
+            f"SELECT household_id, COUNT(*) FROM {visits} WHERE household_id IS NOT NULL "
+            f"AND visited_on >= %s AND visited_on <= %s AND credit_status = %s "
+            f"GROUP BY household_id"
+        )
+        bare_times, project_times, results, counted = [], [], 0, 0
+        for _ in range(runs):
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute(bare, [period.start, as_of, CreditStatus.CREDITED])
+                counted = len(cursor.fetchall())
+            bare_times.append(time.perf_counter() - started)
+            seconds, results = _in_child(_store_one, period.label, today, indicator.id)
+            project_times.append(seconds)
+            _vacuum()
+        bare_s, project_s = statistics.median(bare_times), statistics.median(project_times)
+        self.stdout.write(
+            f"{code} 计算并存储（结果与汇总）：{results} 条结果，{project_s:.2f} 秒；"
+            f"基线（同口径裸 SQL 聚合，{counted} 户有计数）：{bare_s:.2f} 秒；"
+            f"比值 {project_s / bare_s:.2f}×（目标 ≤ 3×；各 {runs} 次取中位数）"
+        )
 
     def _dashboards(self, period, requests: int) -> None:
 
@@ -129,3 +180,61 @@ class Command(BaseCommand):
                     f"{1000 * statistics.median(times):.0f} ms（最快 {1000 * min(times):.0f} ms），"
                     f"{queries} 次查询"
                 )
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (Linux)."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() / 1e6
+
+
+def _in_child(target, *args):
+    """Run target(*args) in a forked child with a connection of its own; its return value."""
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue()
+    child = context.Process(target=lambda: queue.put(target(*args)))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"benchmark child failed: exit code {child.exitcode}")
+    return queue.get()
+
+
+def _vacuum() -> None:
+    """Reclaim the rolled-back rows of a child's run (PostgreSQL), outside any transaction."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (IndicatorResult, ResultRollup):
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def _store_one(label: str, today, indicator_id: int):
+    period = parse_period(label)
+    indicator = Indicator.objects.get(pk=indicator_id)
+    with transaction.atomic():
+        IndicatorResult.objects.filter(period=label).delete()
+        ResultRollup.objects.filter(period=label).delete()
+        started = time.perf_counter()
+        counts, _problems = results_store(
+            period=period, region_path="", today=today, indicators=[indicator]
+        )
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds, counts.get(indicator.code, 0)
+
+
+def _evaluate_all(label: str, today):
+    start_mb = _rss_mb()
+    period = parse_period(label)
+    started = time.monotonic()
+    with transaction.atomic():
+        IndicatorResult.objects.filter(period=label).delete()
+        ResultRollup.objects.filter(period=label).delete()
+        summary = period_evaluate(period=period, today=today)
+        transaction.set_rollback(True)
+    seconds = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
+    return start_mb, peak_mb, seconds, summary.results

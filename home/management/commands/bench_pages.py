@@ -1,9 +1,14 @@
 """Time the reads behind the busiest pages (issue #3) on whatever database DATABASE_URL names,
-for a township staff member, a county reviewer and a province reviewer. Read-only: the users
-are built in memory, nothing is written.
+for a township staff member, a county reviewer and a province reviewer; then (issue 17) the
+dashboards through the whole request at province, county and township level, and the load
+test's mix in process, each against the login page in the same run. Read-only: the users of
+`reads` are built in memory; `dashboards` and `mix` create their users, log them in and post
+visits inside one transaction that is rolled back.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pairing_province \\
         .venv/bin/python manage.py bench_pages --runs 5
+    … bench_pages --part dashboards --runs 30    # p50/p95 per level, queries, vs login page
+    … bench_pages --part mix --runs 30           # the mix's CPU per request / the login page's
 """
 
 from __future__ import annotations
@@ -44,8 +49,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--runs", type=int, default=5)
+        parser.add_argument(
+            "--part",
+            action="append",
+            choices=["reads", "dashboards", "mix"],
+            help="what to measure (repeatable; default: all three)",
+        )
 
-    def handle(self, *args, runs, **options):
+    def handle(self, *args, runs, part, **options):
+        parts = part or ["reads", "dashboards", "mix"]
+        if "reads" in parts:
+            self.reads(runs)
+        if "dashboards" in parts or "mix" in parts:
+            from home.benchmarks import measure_requests
+
+            measure_requests(self.stdout.write, runs=runs, parts=parts)
+
+    def reads(self, runs):
 
         townships = Region.objects.filter(level=RegionLevel.TOWNSHIP)
         # The busiest township: the one with the most households.
