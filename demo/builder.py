@@ -54,6 +54,7 @@ from households.models import (
     Visit,
     VisitKind,
 )
+from ledgers.models import Frequency, LedgerKind, LedgerSubscription, PeriodRule
 from monitoring.models import (
     CaseStatus,
     Category,
@@ -99,6 +100,7 @@ from pairing.models import (
     Unit,
     UnitKind,
 )
+from periods import rules as period_rules
 from villages.models import Region, RegionLevel, Village, VillageIncome
 
 DEMO_PASSWORD = "Demo-2026-pw"
@@ -290,7 +292,9 @@ class DemoBuilder:
 
     # --- the build -----------------------------------------------------------------------------
     def build(self) -> dict:
-        with transaction.atomic():
+        # The demo writes its whole past at once: periods locked by expiry on the day it is
+        # built would refuse it (periods/rules.py); the walk then locks October by approval.
+        with transaction.atomic(), period_rules.writing_history():
             self.build_regions()
             self.build_units()
             self.build_pairings()
@@ -936,6 +940,8 @@ class DemoBuilder:
                         drawn_up_on=datetime.date(self.year - 1, 3, 1),
                     )
                 )
+        if s.members:
+            members.append(self.registered_twice())
         self.bulk(Member, members)
         self.bulk(IncomeRecord, incomes)
         self.bulk(Plan, plans)
@@ -1134,6 +1140,22 @@ class DemoBuilder:
         with transaction.atomic():
             Visit.objects.bulk_create(batch, batch_size=self.batch)
         return len(batch)
+
+    def registered_twice(self) -> Member:
+        """One person registered in two households (一人多户) for the 重复户 walk: the head of
+        a household of the second township is also a member (子女) of a household of the
+        first; the county reviewer finds and merges them (households/duplicates.py)."""
+        township_of = {v.id: v.township_id for v in self.villages}
+        first, second = self.townships[0].id, self.townships[1].id
+        host = [h for h in self.households if township_of[h[1]] == first][1]
+        head = next(h for h in self.households if township_of[h[1]] == second)
+        return Member(
+            household_id=host[0],
+            name=head[4],
+            relation=Member.Relation.CHILD,
+            id_number=head[3],
+            birth_year=int(head[3][6:10]),
+        )
 
     def build_activities(self) -> None:
         self.log("培训、会议、固定党日、考察、在岗天数与项目…")
@@ -1984,6 +2006,19 @@ class DemoBuilder:
         ]
         for user in users:
             user.save()
+        # 台账定期报送 (issue 16): the county's visit ledger of last month, on the 1st of each
+        # month, to the city's mailbox; `send_scheduled_ledgers --today 2026-12-01` sends
+        # November's.
+        LedgerSubscription.objects.create(
+            kind=LedgerKind.VISIT,
+            region=county,
+            period_rule=PeriodRule.LAST_MONTH,
+            frequency=Frequency.MONTHLY,
+            day=1,
+            recipients="superior@example.cn",
+            start_date=self.today.replace(day=1),
+            created_by=users[1],
+        )
 
 
 DEMO_USERS = [
