@@ -40,6 +40,9 @@ KEEPERS: dict[str, frozenset[str]] = {
     "yearly_grade": REVIEWER,
     "working_fund": REVIEWER,
     "threshold": REVIEWER,
+    "household_merge": REVIEWER,  # merging duplicate households (households/merge.py)
+    "ledger_subscription": REVIEWER,  # ledgers e-mailed to superiors on a schedule
+    "period_setting": REVIEWER,  # a county's reporting period and its lock days (periods/)
     # township staff (reviewers may correct)
     "household": TOWNSHIP,
     "member": TOWNSHIP,
@@ -105,6 +108,9 @@ KIND_LABELS = {
     "yearly_grade": gettext_lazy("年度考核等次"),
     "working_fund": gettext_lazy("工作经费"),
     "threshold": gettext_lazy("考核指标阈值"),
+    "household_merge": gettext_lazy("重复户合并"),
+    "ledger_subscription": gettext_lazy("台账定期报送"),
+    "period_setting": gettext_lazy("报送设置"),
     "household": gettext_lazy("贫困户"),
     "member": gettext_lazy("家庭成员"),
     "income": gettext_lazy("收入"),
