@@ -50,6 +50,8 @@ from django.utils.translation import gettext_lazy
 from core.kept import kept_require
 from households import duplicates
 from households.models import Household, HouseholdMerge, Measure, Member, Plan
+from periods.rules import DATED
+from periods.rules import guard as lock_guard
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -272,9 +274,23 @@ def _place(household: Household, model: type[models.Model]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if name in names}
 
 
+def _ensure_movable(model: type[models.Model], via: str, ids: list[int], target: Household) -> None:
+    """Moving a dated record (a visit, a yearly income) to another household changes a record of
+    the period it is dated in, in the township it leaves and the one it joins: refused, like any
+    other change, when either period is locked (periods.rules, ValidationError naming it)."""
+    if model._meta.label not in DATED or not ids:
+        return
+    for record in model._base_manager.filter(pk__in=ids):
+        setattr(record, via, target)
+        for name, value in _place(target, model).items():
+            setattr(record, name, value)
+        lock_guard(record, deleting=False)
+
+
 def _move(part: Part, ids: list[int], target: Household) -> None:
     if not ids:
         return
+    _ensure_movable(part.model, part.via, ids, target)
     if part.model is Measure:
         target_plan = Plan.objects.get(household=target)
         Measure.objects.filter(pk__in=ids).update(plan=target_plan)
@@ -457,6 +473,7 @@ def undo_merge(user: User, merge: HouseholdMerge) -> HouseholdMerge:
                 Measure.objects.filter(pk__in=ids).update(plan=Plan.objects.get(household=other))
                 continue
             name = relation_field[label]
+            _ensure_movable(model, name, ids, other)
             model._base_manager.filter(pk__in=ids).update(
                 **{f"{name}_id": other.pk}, **_place(other, model)
             )

@@ -39,3 +39,26 @@ def test_a_merged_household_is_not_a_subject_of_the_indicators(world, dups):
         ).count()
         == 2
     )
+
+
+def test_a_merge_moving_a_visit_into_a_locked_period_is_refused_and_changes_nothing(
+    world, dups, settings
+):
+    settings.PERIOD_LOCK_DAYS = 4000  # October is locked by the approval, not by its age
+    from django.core.exceptions import ValidationError
+
+    from households.models import Visit
+    from reporting.services import period_approve, period_submit
+    from tests.factories import VisitFactory
+
+    visit = VisitFactory(
+        household=dups.b, helper=world.helper_b, visited_on=datetime.date(2026, 10, 20)
+    )
+    period_submit(user=world.staff_a, township_id=world.township_a.pk, label="2026-10")
+    period_approve(user=world.reviewer, township_id=world.township_a.pk, label="2026-10")
+    with pytest.raises(ValidationError) as refused:
+        m.merge_households(world.reviewer, dups.a, dups.b, "重复")
+    assert "2026年10月" in str(refused.value)
+    visit.refresh_from_db()
+    dups.b.refresh_from_db()
+    assert visit.household_id == dups.b.pk and dups.b.merged_into_id is None
