@@ -50,20 +50,23 @@ class TestFindings:
         assert pairs(world.reviewer, duplicates.ID_NUMBER) == set()
 
     def test_same_head_name_and_birth_date_in_two_villages(self, world, dups):
-        number = dups.a.head_id_number
-        twin = make_id_number(number[:6], int(number[6:10]))
-        twin_body = number[:14] + "999"
         from stdnum.cn import ric
 
-        twin = twin_body + ric.calc_check_digit(twin_body + "0")
+        from households.models import Household, Member
+
+        number = dups.a.head_id_number
+        # Two other people born the same day in the same county: sequence numbers nobody has.
+        taken = set(Household.objects.values_list("head_id_number", flat=True)) | set(
+            Member.objects.values_list("id_number", flat=True)
+        )
+        bodies = (number[:14] + f"{seq:03d}" for seq in range(999, 0, -1))
+        free = (b + ric.calc_check_digit(b + "0") for b in bodies)
+        twin, same = _two_free(free, taken)
         other = HouseholdFactory(
             village=world.village_b, head_name="张三", head_id_number=twin, phone=""
         )
         same_village = HouseholdFactory(
-            village=world.village_a,
-            head_name="张三",
-            head_id_number=number[:14] + "998" + ric.calc_check_digit(number[:14] + "9980"),
-            phone="",
+            village=world.village_a, head_name="张三", head_id_number=same, phone=""
         )
         found = pairs(world.reviewer, duplicates.NAME_BIRTH)
         assert tuple(sorted([dups.a.pk, other.pk])) in found
@@ -187,3 +190,13 @@ class TestEntry:
         # … a change to the phone of another household does.
         with pytest.raises(ValidationError):
             household_update(user=world.reviewer, household=world.household_b, phone=dups.a.phone)
+
+
+def _two_free(numbers, taken: set) -> tuple[str, str]:
+    found = []
+    for candidate in numbers:
+        if candidate not in taken:
+            found.append(candidate)
+            if len(found) == 2:
+                return found[0], found[1]
+    raise AssertionError("no free ID numbers")
