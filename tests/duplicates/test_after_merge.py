@@ -47,7 +47,6 @@ def test_a_merge_moving_a_visit_into_a_locked_period_is_refused_and_changes_noth
     settings.PERIOD_LOCK_DAYS = 4000  # October is locked by the approval, not by its age
     from django.core.exceptions import ValidationError
 
-    from households.models import Visit
     from reporting.services import period_approve, period_submit
     from tests.factories import VisitFactory
 
