@@ -158,26 +158,32 @@ def _act(request, township_id: int, label: str, action: str):
             messages.success(request, _("已审核通过，该期间已锁定。"))
         else:
             form = ReasonForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(form.errors.get_json_data())
-            call = services.period_return if action == "return" else services.period_reopen
-            call(
-                user=user, township_id=township_id, label=label, reason=form.cleaned_data["reason"]
-            )
-            messages.success(
-                request, _("已退回乡镇。") if action == "return" else _("已重新开放该期间。")
-            )
+            if form.is_valid():
+                call = services.period_return if action == "return" else services.period_reopen
+                call(
+                    user=user,
+                    township_id=township_id,
+                    label=label,
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(
+                    request, _("已退回乡镇。") if action == "return" else _("已重新开放该期间。")
+                )
     except ValidationError as exc:
-        view = period_view(township_in_scope(user, township_id), label)
-        if form is not None and form.errors:
-            pass  # the reason's error is shown next to it, the text kept
-        elif form is not None and hasattr(exc, "error_dict") and "reason" in exc.error_dict:
+        if form is not None and hasattr(exc, "error_dict") and "reason" in exc.error_dict:
             form.add_error("reason", exc.error_dict["reason"])
         else:
             messages.error(request, " ".join(exc.messages))
-        context = _period_context(request, view, form, action)
-        return render(request, "reporting/period.html", context, status=400)
+        return _refused(request, user, township_id, label, form, action)
+    if form is not None and form.errors:  # the reason's error next to it, the text kept
+        return _refused(request, user, township_id, label, form, action)
     return redirect(back)
+
+
+def _refused(request, user, township_id: int, label: str, form, action: str):
+    view = period_view(township_in_scope(user, township_id), label)
+    context = _period_context(request, view, form, action)
+    return render(request, "reporting/period.html", context, status=400)
 
 
 @login_required
