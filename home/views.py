@@ -131,6 +131,7 @@ def household_list_view(request):
             "households": households,
             "query": query_without_page(request),
             "keeps_households": may_keep(request.user, "household"),
+            "keeps_merges": may_keep(request.user, "household_merge"),
             "more_filters": sum(
                 1 for key, value in request.GET.items() if key not in ("q", "page") and value
             ),
